@@ -1,0 +1,5 @@
+"""The ``mmalign`` command."""
+
+
+def main(argv=None):
+    raise SystemExit("not yet")

@@ -1,0 +1,89 @@
+"""The two-stage metric protocol shared by every alignment metric.
+
+A metric turns each matrix into a *representation* once (``represent``: preprocessing, kNN lists,
+centred features, ...) and then compares two representations (``compare``). Computing a layer x
+layer alignment matrix therefore prepares each layer once instead of once per pair.
+"""
+
+from ._backend import resolve_device, to_tensor
+from ._preprocess import preprocess
+from ._validation import check_embedding, check_option, check_paired, check_real
+
+_PRECISIONS = ("float32", "tf32", "bf16")
+
+
+class AlignmentMetric:
+    """Base class of the alignment metrics.
+
+    Subclasses set the class attributes ``name`` and ``min_samples``, accept their own parameters
+    as keyword arguments in ``__init__`` (stored as attributes of the same name, validated there),
+    and implement :meth:`represent` and :meth:`compare`.
+
+    Parameters
+    ----------
+    clip_quantile : float in (0, 1] or None, default=0.95
+        Clip each matrix at this quantile of its absolute values before anything else; ``None``
+        disables clipping.
+    normalize : bool, default=True
+        L2-normalise rows after clipping, so that inner products are cosine similarities.
+    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+        Where to compute. ``"auto"`` keeps torch tensors on their device and sends numpy arrays to
+        CUDA when it is available.
+    """
+
+    name = None
+    min_samples = 2
+    greater_is_better = True
+
+    def __init__(self, *, clip_quantile=0.95, normalize=True, device="auto"):
+        if clip_quantile is not None:
+            check_real(clip_quantile, "clip_quantile", low=0.0, high=1.0, low_inclusive=False)
+        if not isinstance(normalize, bool):
+            raise TypeError(f"normalize must be a bool; got {normalize!r}.")
+        self.clip_quantile = clip_quantile
+        self.normalize = normalize
+        self.device = device
+
+    # -- the two stages -------------------------------------------------------------------------
+    def represent(self, X):
+        """Turn a preprocessed float tensor ``X`` (n, d) into what :meth:`compare` needs."""
+        raise NotImplementedError
+
+    def compare(self, rep_a, rep_b):
+        """Return the similarity (a Python float) of two representations of paired samples."""
+        raise NotImplementedError
+
+    def check_n_samples(self, n_samples):
+        """Validate parameters that depend on the number of samples (e.g. ``topk < n``)."""
+        if n_samples < self.min_samples:
+            raise ValueError(
+                f"{self.name} needs at least {self.min_samples} samples; got {n_samples}."
+            )
+
+    # -- conveniences ---------------------------------------------------------------------------
+    def prepare(self, X, name="A", device=None):
+        """Validate, convert, preprocess and represent one matrix."""
+        X = check_embedding(X, name)
+        device = resolve_device(self.device, like=X) if device is None else device
+        self.check_n_samples(X.shape[0])
+        X = preprocess(to_tensor(X, device), self.clip_quantile, self.normalize)
+        return self.represent(X)
+
+    def __call__(self, A, B):
+        """Similarity of two paired embedding matrices ``A`` (n, d_A) and ``B`` (n, d_B)."""
+        A, B = check_paired(A, B, min_samples=1)
+        device = resolve_device(self.device, like=A)
+        return self.compare(self.prepare(A, "A", device), self.prepare(B, "B", device))
+
+    def get_params(self):
+        """Parameters of the metric as a dict."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def __repr__(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+
+def check_precision(precision):
+    """Validate the matmul precision option shared by the metrics that form Gram products."""
+    return check_option(precision, "precision", _PRECISIONS)
