@@ -1,0 +1,87 @@
+"""A resumable on-disk cache of finished study cells.
+
+A study is a grid of independent *cells* (one dataset setting x one seed, say). Each finished cell is
+written atomically to its own JSON file named by a hash of its parameters, so an interrupted study
+re-run with the same cache folder skips what is done and loses nothing that was finished.
+"""
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def _numpy_scalar(obj):
+    if hasattr(obj, "item") and getattr(obj, "ndim", None) == 0:
+        return obj.item()
+    raise TypeError(f"{type(obj).__name__} is not JSON-serialisable")
+
+
+def _canonical(params):
+    try:
+        return json.dumps(params, sort_keys=True, separators=(",", ":"), default=_numpy_scalar)
+    except TypeError as exc:
+        raise TypeError(f"cell parameters must be JSON-serialisable; got {params!r}.") from exc
+
+
+class ResultCache:
+    """Store and look up results of study cells by their parameters.
+
+    Parameters
+    ----------
+    directory : str or Path or None
+        Folder holding one JSON file per finished cell (created on first write). ``None`` keeps
+        nothing on disk (every cell is computed).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from mmalign_sk.experiments import ResultCache
+    >>> cache = ResultCache(tempfile.mkdtemp())
+    >>> cache.get({"r": 8, "depth": 0}) is None
+    True
+    >>> cache.put({"r": 8, "depth": 0}, {"alignment": 0.71})
+    >>> cache.get({"depth": 0, "r": 8})
+    {'alignment': 0.71}
+    >>> len(cache)
+    1
+    """
+
+    def __init__(self, directory=None):
+        self.directory = None if directory is None else Path(directory).expanduser()
+
+    def _path(self, params):
+        digest = hashlib.sha256(_canonical(params).encode()).hexdigest()[:24]
+        return self.directory / f"cell-{digest}.json"
+
+    def get(self, params):
+        """The stored result of the cell ``params``, or None when it has not finished yet."""
+        if self.directory is None:
+            return None
+        path = self._path(params)
+        if not path.is_file():
+            return None
+        try:
+            record = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            return None  # a cell whose write was interrupted is simply computed again
+        if record.get("params") != json.loads(_canonical(params)):
+            return None
+        return record["result"]
+
+    def put(self, params, result):
+        """Store ``result`` (JSON-serialisable) for the cell ``params``, atomically."""
+        if self.directory is None:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        record = {"params": json.loads(_canonical(params)), "result": result}
+        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(record, fh, default=_numpy_scalar)
+        os.replace(tmp, self._path(params))
+
+    def __len__(self):
+        if self.directory is None or not self.directory.is_dir():
+            return 0
+        return sum(1 for _ in self.directory.glob("cell-*.json"))
