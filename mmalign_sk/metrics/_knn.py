@@ -280,6 +280,7 @@ class MutualKNN(_KNNMetric):
 
     ``mean_i |kNN_A(i) & kNN_B(i)| / topk``, in [0, 1]; about ``topk / (n - 1)`` for independent
     representations and 1 for representations with the same neighbourhoods.
+
     Parameters
     ----------
     topk : int, default=10
@@ -308,6 +309,7 @@ class CycleKNN(_KNNMetric):
 
     For each row ``i``, take its neighbours in B, then the neighbours in A of those rows; the
     score is 1 when ``i`` is among them. The metric is the mean score, in [0, 1].
+
     Parameters
     ----------
     topk : int, default=10
@@ -336,6 +338,7 @@ class LCSKNN(_KNNMetric):
 
     Mean over rows of the length of the longest common subsequence of the two ordered kNN lists,
     in [0, topk] (``topk`` for identical neighbour rankings).
+
     Parameters
     ----------
     topk : int, default=10
@@ -364,6 +367,7 @@ class EditDistanceKNN(_KNNMetric):
 
     ``1 - mean_i Levenshtein(kNN_A(i), kNN_B(i)) / topk`` over the ordered kNN lists, in [0, 1]
     (1 for identical rankings).
+
     Parameters
     ----------
     topk : int, default=10
