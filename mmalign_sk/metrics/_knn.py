@@ -87,7 +87,12 @@ def knn_indices(X, topk, *, include_self=False, block_size=None, precision="floa
     n = X.shape[0]
     topk = check_topk(topk, n, include_self=include_self)
     precision = check_precision(precision)
-    block = _block_rows(n, X.device, block_size)
+    with torch.no_grad():
+        return _blocked_knn(X, topk, include_self, _block_rows(n, X.device, block_size), precision)
+
+
+def _blocked_knn(X, topk, include_self, block, precision):
+    n = X.shape[0]
     gram_X = X.to(torch.bfloat16) if precision == "bf16" else X
     out = torch.empty((n, topk), dtype=torch.long, device=X.device)
     buffer = torch.empty((block, n), dtype=gram_X.dtype, device=X.device)
@@ -208,49 +213,45 @@ def _cycle_hits_sum(knn_a, knn_b):
     return total
 
 
-def _anti_diagonals(k, device):
-    """Cell coordinates (i, j), 1-based, of each anti-diagonal of a k x k DP grid."""
-    diagonals = []
-    for s in range(2, 2 * k + 1):
-        i = torch.arange(max(1, s - k), min(k, s - 1) + 1, device=device)
-        diagonals.append((i, s - i))
-    return diagonals
-
-
 def _lcs_lengths_sum(knn_a, knn_b):
-    """Sum over rows of the longest-common-subsequence length of the two ordered lists."""
+    """Sum over rows of the longest-common-subsequence length of the two ordered lists.
+
+    Row ``i`` of the DP table is a running maximum: ``L[i, j] = max_{j' <= j} c[j']`` with
+    ``c[j] = max(L[i-1, j], L[i-1, j-1] + match(i, j))``, so each of the ``k`` DP rows is one
+    ``cummax`` over all kNN rows at once.
+    """
     k = knn_a.shape[1]
-    diagonals = _anti_diagonals(k, knn_a.device)
     total = 0
     for rows in _row_blocks(knn_a.shape[0], k):
         a, b = knn_a[rows], knn_b[rows]
-        match = a[:, :, None] == b[:, None, :]
-        D = torch.zeros((a.shape[0], k + 1, k + 1), dtype=torch.int32, device=a.device)
-        for i, j in diagonals:
-            extend = D[:, i - 1, j - 1] + 1
-            skip = torch.maximum(D[:, i - 1, j], D[:, i, j - 1])
-            D[:, i, j] = torch.where(match[:, i - 1, j - 1], extend, skip)
-        total += int(D[:, k, k].sum())
+        L = torch.zeros((a.shape[0], k + 1), dtype=torch.int32, device=a.device)
+        for i in range(k):
+            match = (b == a[:, i : i + 1]).to(torch.int32)
+            c = torch.cat([L[:, :1], torch.maximum(L[:, 1:], L[:, :-1] + match)], dim=1)
+            L = torch.cummax(c, dim=1).values
+        total += int(L[:, k].sum())
     return total
 
 
 def _edit_distances_sum(knn_a, knn_b):
-    """Sum over rows of the Levenshtein distance between the two ordered lists."""
+    """Sum over rows of the Levenshtein distance between the two ordered lists.
+
+    Row ``i`` of the DP table is ``D[i, j] = min_{j' <= j} (c[j'] + j - j')`` with
+    ``c[0] = i`` and ``c[j] = min(D[i-1, j] + 1, D[i-1, j-1] + differ(i, j))``: one ``cummin``
+    per DP row over all kNN rows at once.
+    """
     k = knn_a.shape[1]
-    diagonals = _anti_diagonals(k, knn_a.device)
     steps = torch.arange(k + 1, dtype=torch.int32, device=knn_a.device)
     total = 0
     for rows in _row_blocks(knn_a.shape[0], k):
         a, b = knn_a[rows], knn_b[rows]
-        differ = (a[:, :, None] != b[:, None, :]).to(torch.int32)
-        D = torch.zeros((a.shape[0], k + 1, k + 1), dtype=torch.int32, device=a.device)
-        D[:, :, 0] = steps
-        D[:, 0, :] = steps
-        for i, j in diagonals:
-            substitute = D[:, i - 1, j - 1] + differ[:, i - 1, j - 1]
-            indel = torch.minimum(D[:, i - 1, j], D[:, i, j - 1]) + 1
-            D[:, i, j] = torch.minimum(substitute, indel)
-        total += int(D[:, k, k].sum())
+        D = steps.expand(a.shape[0], k + 1)
+        for i in range(k):
+            differ = (b != a[:, i : i + 1]).to(torch.int32)
+            first = torch.full_like(D[:, :1], i + 1)
+            c = torch.cat([first, torch.minimum(D[:, 1:] + 1, D[:, :-1] + differ)], dim=1)
+            D = torch.cummin(c - steps, dim=1).values + steps
+        total += int(D[:, k].sum())
     return total
 
 
