@@ -89,7 +89,8 @@ def python_levenshtein(a, b):
     D = [list(range(k + 1))] + [[i] + [0] * k for i in range(1, k + 1)]
     for i in range(1, k + 1):
         for j in range(1, k + 1):
-            D[i][j] = min(D[i - 1][j] + 1, D[i][j - 1] + 1, D[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            substitute = D[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            D[i][j] = min(D[i - 1][j] + 1, D[i][j - 1] + 1, substitute)
     return D[k][k]
 
 
@@ -351,10 +352,11 @@ def main(argv=None):
                 if dense.get("status") == "ok" and "value" in mine:
                     agree = abs(dense["value"] - mine["value"]) < 1e-6
                     status += "; values agree" if agree else "; VALUES DIFFER"
-                rows.append([name, n, fmt_s(mine.get("seconds")), fmt_mb(ours_knn.get("peak_bytes")),
+                peak = ours_knn.get("peak_bytes")
+                rows.append([name, n, fmt_s(mine.get("seconds")), fmt_mb(peak),
                              fmt_s(dense.get("seconds")), fmt_mb(dense.get("peak_bytes")),
                              fmt_ratio(dense.get("seconds"), mine.get("seconds")),
-                             fmt_ratio(dense.get("peak_bytes"), ours_knn.get("peak_bytes")),
+                             fmt_ratio(dense.get("peak_bytes"), peak),
                              fmt_ratio(mine.get("seconds"), gram_s),
                              "—" if "value" not in mine else f"{mine['value']:.4f}", status])
             for name in other_names:

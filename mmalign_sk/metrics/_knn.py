@@ -80,7 +80,8 @@ def knn_indices(X, topk, *, include_self=False, block_size=None, precision="floa
         raise TypeError(f"X must be a torch.Tensor; got {type(X).__name__}.")
     if X.ndim != 2 or not X.is_floating_point():
         raise ValueError(
-            f"X must be a 2-D floating-point tensor; got shape {tuple(X.shape)} and dtype {X.dtype}."
+            "X must be a 2-D floating-point tensor; "
+            f"got shape {tuple(X.shape)} and dtype {X.dtype}."
         )
     if not isinstance(include_self, bool):
         raise TypeError(f"include_self must be a bool; got {include_self!r}.")

@@ -68,7 +68,8 @@ def ref_levenshtein(a, b):
     D[0, :] = np.arange(len(b) + 1)
     for i in range(1, len(a) + 1):
         for j in range(1, len(b) + 1):
-            D[i, j] = min(D[i - 1, j] + 1, D[i, j - 1] + 1, D[i - 1, j - 1] + (a[i - 1] != b[j - 1]))
+            substitute = D[i - 1, j - 1] + (a[i - 1] != b[j - 1])
+            D[i, j] = min(D[i - 1, j] + 1, D[i, j - 1] + 1, substitute)
     return D[-1, -1]
 
 
