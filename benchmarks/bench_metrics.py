@@ -182,7 +182,7 @@ def run_case(case):
         def gram():
             for X in (A, B):
                 T = to_tensor(X, device)
-                block = _block_rows(T.shape[0], device, None)
+                block = _block_rows(T)
                 buf = torch.empty((block, T.shape[0]), device=device)
                 for s in range(0, T.shape[0], block):
                     e = min(s + block, T.shape[0])

@@ -89,7 +89,7 @@ def knn_indices(X, topk, *, include_self=False, block_size=None, precision="floa
     topk = check_topk(topk, n, include_self=include_self)
     precision = check_precision(precision)
     with torch.no_grad():
-        return _blocked_knn(X, topk, include_self, _block_rows(n, X.device, block_size), precision)
+        return _blocked_knn(X, topk, include_self, _block_rows(X, block_size, precision), precision)
 
 
 def _blocked_knn(X, topk, include_self, block, precision):
@@ -109,12 +109,14 @@ def _blocked_knn(X, topk, include_self, block, precision):
     return out
 
 
-def _block_rows(n, device, block_size):
-    """Rows per similarity block: ``block_size`` or what fits the memory budget of ``device``."""
+def _block_rows(X, block_size=None, precision="float32"):
+    """Rows per similarity block: ``block_size``, or what fits the memory budget of X's device."""
+    n = X.shape[0]
     if block_size is not None:
         return min(check_int(block_size, "block_size", minimum=1), n)
-    budget = _BLOCK_BYTES.get(torch.device(device).type, _BLOCK_BYTES["cpu"])
-    return max(1, min(n, budget // (4 * n)))
+    budget = _BLOCK_BYTES.get(X.device.type, _BLOCK_BYTES["cpu"])
+    itemsize = 2 if precision == "bf16" else X.element_size()
+    return max(1, min(n, budget // (itemsize * n)))
 
 
 @contextlib.contextmanager
@@ -170,7 +172,7 @@ def _resolve_tie_runs(S, values, index, rows, topk):
     n = S.shape[1]
     key_dtype = torch.int32 if n < 2**31 - 1 else torch.long
     columns = torch.arange(n, dtype=key_dtype, device=S.device)
-    chunk = max(1, (_BLOCK_BYTES["cpu"] // 4) // n)
+    chunk = max(1, _BLOCK_BYTES["cpu"] // (12 * n))  # a copy of the rows, their mask and keys
     positions = torch.arange(topk, device=S.device)
     parts = []
     for start in range(0, rows.numel(), chunk):
