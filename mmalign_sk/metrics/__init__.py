@@ -7,7 +7,17 @@ absolute values, then row L2-normalisation (``clip_quantile`` and ``normalize`` 
 """
 
 from ._base import AlignmentMetric
-from ._knn import MutualKNN, knn_indices, mutual_knn
+from ._knn import (
+    CycleKNN,
+    EditDistanceKNN,
+    LCSKNN,
+    MutualKNN,
+    cycle_knn,
+    edit_distance_knn,
+    knn_indices,
+    lcs_knn,
+    mutual_knn,
+)
 from ._layerwise import LayerwiseAlignment, layerwise_alignment
 from ._preprocess import clip_outliers, normalize_rows, preprocess
 from ._registry import get_metric, list_metrics, register_metric
@@ -16,14 +26,20 @@ from ._scorer import encoder_alignment, make_alignment_scorer
 
 __all__ = [
     "AlignmentMetric",
+    "CycleKNN",
+    "EditDistanceKNN",
+    "LCSKNN",
     "LayerwiseAlignment",
     "MutualKNN",
     "alignment_score",
     "clip_outliers",
+    "cycle_knn",
+    "edit_distance_knn",
     "encoder_alignment",
     "get_metric",
     "knn_indices",
     "layerwise_alignment",
+    "lcs_knn",
     "list_metrics",
     "make_alignment_scorer",
     "mutual_knn",
