@@ -7,6 +7,9 @@ absolute values, then row L2-normalisation (``clip_quantile`` and ``normalize`` 
 """
 
 from ._base import AlignmentMetric
+from ._cca import SVCCA, svcca
+from ._cmd import CMD, cmd
+from ._kernel import CKA, CKNNA, cka, cknna, hsic, unbiased_cka
 from ._knn import MutualKNN, knn_indices, mutual_knn
 from ._layerwise import LayerwiseAlignment, layerwise_alignment
 from ._preprocess import clip_outliers, normalize_rows, preprocess
@@ -15,6 +18,16 @@ from ._score import alignment_score
 from ._scorer import encoder_alignment, make_alignment_scorer
 
 __all__ = [
+    "CKA",
+    "CKNNA",
+    "CMD",
+    "SVCCA",
+    "cka",
+    "cknna",
+    "cmd",
+    "hsic",
+    "svcca",
+    "unbiased_cka",
     "AlignmentMetric",
     "LayerwiseAlignment",
     "MutualKNN",
