@@ -181,14 +181,17 @@ def _linear_hsic(rep_a, rep_b, unbiased):
 
 
 # -- RBF kernel ----------------------------------------------------------------------------------
-def _rbf_block(X, sq_norms, start, stop, sigma):
-    """Rows ``start:stop`` of ``exp(-||x_i - x_j||^2 / (2 sigma^2)) - 1`` with a zero diagonal.
+def _rbf_block(X, sq_norms, start, stop, sigma, shift):
+    """Rows ``start:stop`` of the RBF kernel minus ``shift`` (0 or 1), with a zero diagonal.
 
-    Subtracting the constant 1 changes neither HSIC estimator (both are invariant to adding a
-    constant to the kernel) but keeps the small entries of wide kernels accurate (``expm1``).
+    Both HSIC estimators are invariant to adding a constant to the off-diagonal entries, and the
+    diagonal is added back analytically, so the kernel is stored as ``exp(.) - 1`` (``expm1``)
+    when its entries are mostly close to 1 (wide kernels) and as ``exp(.)`` otherwise: the small
+    stored values stay accurate in float32 either way.
     """
     dist = sq_norms[start:stop, None] + sq_norms[None, :] - 2.0 * (X[start:stop] @ X.T)
-    block = torch.expm1(dist.clamp_min_(0.0) * (-0.5 / sigma ** 2))
+    scaled = dist.clamp_min_(0.0) * (-0.5 / sigma ** 2)
+    block = torch.expm1(scaled) if shift else torch.exp(scaled)
     rows = torch.arange(stop - start, device=X.device)
     block[rows, rows + start] = 0.0
     return block
@@ -198,12 +201,17 @@ def _rbf_rep(X, sigma):
     X = centre_columns(X)
     n = X.shape[0]
     sq_norms = torch.linalg.vector_norm(X, dim=1) ** 2
+    # For centred rows the mean squared distance over all pairs is 2 * mean(||x_i||^2).
+    typical = math.exp(-float(sq_norms.mean(dtype=torch.float64)) / sigma ** 2)
+    shift = 1.0 if typical > 0.5 else 0.0
     row_sum = torch.empty(n, dtype=torch.float64, device=X.device)
     step = _block_rows(n, n)
     for start in range(0, n, step):
         stop = min(start + step, n)
-        row_sum[start:stop] = _rbf_block(X, sq_norms, start, stop, sigma).sum(1, dtype=torch.float64)
-    return {"X": X, "sq_norms": sq_norms, "row_sum": row_sum, "total": float(row_sum.sum())}
+        block = _rbf_block(X, sq_norms, start, stop, sigma, shift)
+        row_sum[start:stop] = block.sum(1, dtype=torch.float64)
+    return {"X": X, "sq_norms": sq_norms, "shift": shift, "row_sum": row_sum,
+            "total": float(row_sum.sum())}
 
 
 def _rbf_hsic(rep_a, rep_b, sigma, unbiased):
@@ -213,13 +221,18 @@ def _rbf_hsic(rep_a, rep_b, sigma, unbiased):
     trace_kl = 0.0
     for start in range(0, n, step):
         stop = min(start + step, n)
-        K = _rbf_block(X, rep_a["sq_norms"], start, stop, sigma)
-        L = K if Y is X else _rbf_block(Y, rep_b["sq_norms"], start, stop, sigma)
-        trace_kl += float((K * L).sum(dtype=torch.float64))
+        K = _rbf_block(X, rep_a["sq_norms"], start, stop, sigma, rep_a["shift"])
+        L = K if Y is X else _rbf_block(Y, rep_b["sq_norms"], start, stop, sigma, rep_b["shift"])
+        trace_kl += float((K.to(torch.float64) * L.to(torch.float64)).sum())
     row_k, row_l = rep_a["row_sum"], rep_b["row_sum"]
-    # The shifted kernels K - 1 have a zero diagonal, so they serve both estimators.
-    return _hsic_from_sums(trace_kl, row_k, row_k, row_l, row_l, rep_a["total"], rep_b["total"],
-                           n, unbiased)
+    sum_k, sum_l = rep_a["total"], rep_b["total"]
+    if not unbiased:
+        # Put the diagonal back: K_ii = 1 - shift.
+        diag_k, diag_l = 1.0 - rep_a["shift"], 1.0 - rep_b["shift"]
+        trace_kl += n * diag_k * diag_l
+        row_k, row_l = row_k + diag_k, row_l + diag_l
+        sum_k, sum_l = sum_k + n * diag_k, sum_l + n * diag_l
+    return _hsic_from_sums(trace_kl, row_k, row_k, row_l, row_l, sum_k, sum_l, n, unbiased)
 
 
 class CKA(AlignmentMetric):
