@@ -110,7 +110,8 @@ def svcca(A, B, cca_dim=10, **params):
     >>> from mmalign_sk.metrics import svcca
     >>> rng = np.random.default_rng(0)
     >>> A = rng.normal(size=(200, 6))
-    >>> round(svcca(A, A @ rng.normal(size=(6, 6)), cca_dim=6, clip_quantile=None, normalize=False), 6)
+    >>> R = rng.normal(size=(6, 6))  # any invertible map of the features
+    >>> round(svcca(A, A @ R, cca_dim=6, clip_quantile=None, normalize=False), 6)
     1.0
     """
     return SVCCA(cca_dim=cca_dim, **params)(A, B)

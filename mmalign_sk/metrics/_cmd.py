@@ -85,7 +85,9 @@ def _preset(name, centered, normalize):
 register_metric("cmd", _preset("cmd", centered=False, normalize=True))
 register_metric("cmd_centered", _preset("cmd_centered", centered=True, normalize=True))
 register_metric("cmd_unnorm", _preset("cmd_unnorm", centered=False, normalize=False))
-register_metric("cmd_centered_unnorm", _preset("cmd_centered_unnorm", centered=True, normalize=False))
+register_metric(
+    "cmd_centered_unnorm", _preset("cmd_centered_unnorm", centered=True, normalize=False)
+)
 
 
 def cmd(A, B, contract="features", centered=False, **params):

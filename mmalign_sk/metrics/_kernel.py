@@ -57,7 +57,9 @@ def _as_kernel(K, name):
             raise TypeError(f"{name} must be a numeric matrix; got dtype {K.dtype}.")
     K = torch.as_tensor(K).detach()
     if K.ndim != 2 or K.shape[0] != K.shape[1]:
-        raise ValueError(f"{name} must be a square (n, n) kernel matrix; got shape {tuple(K.shape)}.")
+        raise ValueError(
+            f"{name} must be a square (n, n) kernel matrix; got shape {tuple(K.shape)}."
+        )
     if K.is_complex():
         raise TypeError(f"{name} must be real; got dtype {K.dtype}.")
     K = K.to(torch.float64)
@@ -99,7 +101,9 @@ def hsic(K, L, unbiased=False):
     K = _as_kernel(K, "K")
     L = _as_kernel(L, "L").to(K.device)
     if K.shape != L.shape:
-        raise ValueError(f"K and L must have the same shape; got {tuple(K.shape)} and {tuple(L.shape)}.")
+        raise ValueError(
+            f"K and L must have the same shape; got {tuple(K.shape)} and {tuple(L.shape)}."
+        )
     n = K.shape[0]
     if unbiased:
         if n < 4:
@@ -108,7 +112,8 @@ def hsic(K, L, unbiased=False):
         L = L.clone().fill_diagonal_(0.0)
     trace_kl = float((K * L.T).sum())
     return _hsic_from_sums(
-        trace_kl, K.sum(1), K.sum(0), L.sum(1), L.sum(0), float(K.sum()), float(L.sum()), n, unbiased
+        trace_kl, K.sum(1), K.sum(0), L.sum(1), L.sum(0), float(K.sum()), float(L.sum()), n,
+        unbiased,
     )
 
 
@@ -395,7 +400,9 @@ class CKNNA(AlignmentMetric):
 
     def check_n_samples(self, n_samples):
         if self.unbiased and n_samples < 4:
-            raise ValueError(f"cknna with the unbiased HSIC needs at least 4 samples; got {n_samples}.")
+            raise ValueError(
+                f"cknna with the unbiased HSIC needs at least 4 samples; got {n_samples}."
+            )
         check_topk(self.topk, n_samples, minimum=2, include_self=not self.unbiased)
 
     def represent(self, X):

@@ -40,7 +40,8 @@ def paired(n, d_a, d_b, seed=0):
 ])
 def test_svcca_matches_textbook_cca(n, d_a, d_b, cca_dim):
     A, B = paired(n, d_a, d_b)
-    assert svcca(A, B, cca_dim=cca_dim, **RAW) == pytest.approx(naive_svcca(A, B, cca_dim), abs=1e-6)
+    expected = naive_svcca(A, B, cca_dim)
+    assert svcca(A, B, cca_dim=cca_dim, **RAW) == pytest.approx(expected, abs=1e-6)
 
 
 def test_svcca_with_default_preprocessing():

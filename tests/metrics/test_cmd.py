@@ -57,7 +57,8 @@ def test_cmd_samples_matches_naive(n, d, centered):
     A, B = paired(n, d, d, seed=1)
     An, Bn = naive_preprocess_then_centre(A, B, False, True)
     expected = naive_cmd(An, Bn, "samples", centered, False)
-    assert cmd(A, B, contract="samples", centered=centered, **RAW) == pytest.approx(expected, abs=1e-6)
+    got = cmd(A, B, contract="samples", centered=centered, **RAW)
+    assert got == pytest.approx(expected, abs=1e-6)
 
 
 def test_cmd_centered_features_equals_linear_cka():
@@ -76,7 +77,8 @@ def test_registered_presets():
         assert isinstance(metric, CMD) and metric.name == name
         assert (metric.centered, metric.normalize) == (centered, normalize)
         An, Bn = naive_preprocess_then_centre(A, B, False, normalize)
-        assert metric(A, B) == pytest.approx(naive_cmd(An, Bn, "features", centered, False), abs=1e-6)
+        expected = naive_cmd(An, Bn, "features", centered, False)
+        assert metric(A, B) == pytest.approx(expected, abs=1e-6)
     samples = alignment_score(A, B, metric="cmd_centered", contract="samples", clip_quantile=None)
     An, Bn = naive_preprocess_then_centre(A, B, False, True)
     assert samples == pytest.approx(naive_cmd(An, Bn, "samples", True, False), abs=1e-6)
