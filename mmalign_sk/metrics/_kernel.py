@@ -210,24 +210,26 @@ def _rbf_rep(X, sigma):
     typical = math.exp(-float(sq_norms.mean(dtype=torch.float64)) / sigma ** 2)
     shift = 1.0 if typical > 0.5 else 0.0
     row_sum = torch.empty(n, dtype=torch.float64, device=X.device)
-    step = _block_rows(n, n)
+    self_trace = 0.0  # sum_ij K_ij^2 of the stored kernel, for HSIC(K, K) without a second pass
+    step = _block_rows(n, 2 * n)
     for start in range(0, n, step):
         stop = min(start + step, n)
-        block = _rbf_block(X, sq_norms, start, stop, sigma, shift)
-        row_sum[start:stop] = block.sum(1, dtype=torch.float64)
+        block = _rbf_block(X, sq_norms, start, stop, sigma, shift).to(torch.float64)
+        row_sum[start:stop] = block.sum(1)
+        self_trace += float((block * block).sum())
     return {"X": X, "sq_norms": sq_norms, "shift": shift, "row_sum": row_sum,
-            "total": float(row_sum.sum())}
+            "total": float(row_sum.sum()), "self_trace": self_trace}
 
 
 def _rbf_hsic(rep_a, rep_b, sigma, unbiased):
     X, Y = rep_a["X"], rep_b["X"]
     n = X.shape[0]
     step = _block_rows(n, 2 * n)
-    trace_kl = 0.0
-    for start in range(0, n, step):
+    trace_kl = rep_a["self_trace"] if rep_a is rep_b else 0.0
+    for start in range(0, 0 if rep_a is rep_b else n, step):
         stop = min(start + step, n)
         K = _rbf_block(X, rep_a["sq_norms"], start, stop, sigma, rep_a["shift"])
-        L = K if Y is X else _rbf_block(Y, rep_b["sq_norms"], start, stop, sigma, rep_b["shift"])
+        L = _rbf_block(Y, rep_b["sq_norms"], start, stop, sigma, rep_b["shift"])
         trace_kl += float((K.to(torch.float64) * L.to(torch.float64)).sum())
     row_k, row_l = rep_a["row_sum"], rep_b["row_sum"]
     sum_k, sum_l = rep_a["total"], rep_b["total"]
