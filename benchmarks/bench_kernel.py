@@ -48,7 +48,8 @@ def dense_cknna(A, B, topk):
     mk, ml = mask(K), mask(L)
     m = mk * ml
     kl = dense_hsic(m * K, m * L, True)
-    return float(kl / torch.sqrt(dense_hsic(mk * K, mk * K, True) * dense_hsic(ml * L, ml * L, True)))
+    kk, ll = dense_hsic(mk * K, mk * K, True), dense_hsic(ml * L, ml * L, True)
+    return float(kl / torch.sqrt(kk * ll))
 
 
 def timed(fn, repeat=5):
@@ -71,7 +72,8 @@ def main():
     rows = []
     for n in args.sizes:
         A = torch.nn.functional.normalize(torch.randn(n, args.dim), dim=1)
-        B = torch.nn.functional.normalize(A[:, :8] @ torch.randn(8, args.dim) + torch.randn(n, args.dim), dim=1)
+        B = A[:, :8] @ torch.randn(8, args.dim) + torch.randn(n, args.dim)
+        B = torch.nn.functional.normalize(B, dim=1)
         cases = [
             ("cka linear", lambda: cka(A, B, **raw), lambda: dense_cka(A, B, False)),
             ("unbiased_cka linear", lambda: cka(A, B, unbiased=True, **raw),

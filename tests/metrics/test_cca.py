@@ -97,3 +97,10 @@ def test_svcca_errors():
         SVCCA(cca_dim=2.5)
     assert alignment_score(A, A, metric="svcca", cca_dim=6) == pytest.approx(1.0, abs=1e-6)
     assert isinstance(get_metric("svcca"), SVCCA)
+
+
+@pytest.mark.gpu
+def test_svcca_cpu_and_cuda_agree():
+    A, B = paired(200, 12, 9, seed=5)
+    cpu = svcca(A, B, cca_dim=6, device="cpu")
+    assert svcca(A, B, cca_dim=6, device="cuda") == pytest.approx(cpu, abs=1e-6)

@@ -103,3 +103,12 @@ def test_cmd_errors():
         cmd(A, B, contract="rows")
     with pytest.raises(TypeError, match="centered"):
         CMD(centered="yes")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("contract", ["features", "samples"])
+def test_cmd_cpu_and_cuda_agree(contract):
+    A, B = paired(200, 12, 12, seed=5)
+    cpu = cmd(A, B, contract=contract, centered=True, device="cpu")
+    cuda = cmd(A, B, contract=contract, centered=True, device="cuda")
+    assert cuda == pytest.approx(cpu, abs=1e-6)

@@ -130,6 +130,18 @@ def test_cka_with_default_preprocessing_matches_naive():
     assert cka(A, B) == pytest.approx(expected, abs=1e-6)
 
 
+@pytest.mark.parametrize("sigma", [0.1, 0.5, 20.0])
+def test_rbf_cka_on_unit_rows_matches_naive_for_narrow_and_wide_kernels(sigma):
+    # After row normalisation squared distances lie in [0, 4]: sigma=20 gives entries within
+    # 1% of 1 (stored as K - 1), sigma=0.1 entries far below 1 (stored as K).
+    A, B = paired(30, 6, 8, seed=13)
+    Ap, Bp = numpy_preprocess(A), numpy_preprocess(B)
+    for unbiased in (False, True):
+        expected = naive_cka(rbf_kernel(Ap, sigma), rbf_kernel(Bp, sigma), unbiased)
+        got = cka(A, B, kernel="rbf", sigma=sigma, unbiased=unbiased)
+        assert got == pytest.approx(expected, abs=1e-6)
+
+
 def test_rbf_cka_blocked_over_rows_matches_unblocked(monkeypatch):
     import mmalign_sk.metrics._kernel as kernel_module
 
