@@ -9,7 +9,7 @@ absolute values, then row L2-normalisation (``clip_quantile`` and ``normalize`` 
 from ._base import AlignmentMetric
 from ._cca import SVCCA, svcca
 from ._cmd import CMD, cmd
-from ._kernel import CKA, CKNNA, cka, cknna, hsic, unbiased_cka
+from ._kernel import CKA, CKNNA, UnbiasedCKA, cka, cknna, hsic, unbiased_cka
 from ._knn import MutualKNN, knn_indices, mutual_knn
 from ._layerwise import LayerwiseAlignment, layerwise_alignment
 from ._preprocess import clip_outliers, normalize_rows, preprocess
@@ -22,6 +22,7 @@ __all__ = [
     "CKNNA",
     "CMD",
     "SVCCA",
+    "UnbiasedCKA",
     "cka",
     "cknna",
     "cmd",

@@ -69,25 +69,37 @@ class CMD(AlignmentMetric):
         return super().__call__(A, B)
 
 
-def _preset(name, centered, normalize):
-    def factory(**params):
-        for fixed in ("centered", "normalize"):
-            if fixed in params:
-                raise TypeError(f"{name} fixes {fixed}; use the 'cmd' metric to choose it.")
-        metric = CMD(centered=centered, normalize=normalize, **params)
-        metric.name = name
-        return metric
+class CMDCentered(CMD):
+    """:class:`CMD` with ``centered=True`` by default (the ``cmd_centered`` metric)."""
 
-    factory.__name__ = name
-    return factory
+    name = "cmd_centered"
+
+    def __init__(self, contract="features", centered=True, **common):
+        super().__init__(contract=contract, centered=centered, **common)
 
 
-register_metric("cmd", _preset("cmd", centered=False, normalize=True))
-register_metric("cmd_centered", _preset("cmd_centered", centered=True, normalize=True))
-register_metric("cmd_unnorm", _preset("cmd_unnorm", centered=False, normalize=False))
-register_metric(
-    "cmd_centered_unnorm", _preset("cmd_centered_unnorm", centered=True, normalize=False)
-)
+class CMDUnnorm(CMD):
+    """:class:`CMD` with ``normalize=False`` by default (the ``cmd_unnorm`` metric)."""
+
+    name = "cmd_unnorm"
+
+    def __init__(self, contract="features", centered=False, normalize=False, **common):
+        super().__init__(contract=contract, centered=centered, normalize=normalize, **common)
+
+
+class CMDCenteredUnnorm(CMD):
+    """:class:`CMD` with ``centered=True, normalize=False`` by default."""
+
+    name = "cmd_centered_unnorm"
+
+    def __init__(self, contract="features", centered=True, normalize=False, **common):
+        super().__init__(contract=contract, centered=centered, normalize=normalize, **common)
+
+
+register_metric("cmd", CMD)
+register_metric("cmd_centered", CMDCentered)
+register_metric("cmd_unnorm", CMDUnnorm)
+register_metric("cmd_centered_unnorm", CMDCenteredUnnorm)
 
 
 def cmd(A, B, contract="features", centered=False, **params):
@@ -99,7 +111,7 @@ def cmd(A, B, contract="features", centered=False, **params):
     ``d_A == d_B``). CMD itself is one minus this similarity. With ``centered=True`` the columns are
     centred first; ``contract="features", centered=True`` then equals linear (biased) CKA.
 
-    The registered names are presets of this one metric:
+    The registered names are presets of this one metric (their defaults; each can be overridden):
 
     ======================== ============ ============
     name                     centered     normalize

@@ -257,7 +257,10 @@ class CKA(AlignmentMetric):
         if not isinstance(unbiased, bool):
             raise TypeError(f"unbiased must be a bool; got {unbiased!r}.")
         self.unbiased = unbiased
-        self.min_samples = 4 if unbiased else 2
+
+    @property
+    def min_samples(self):
+        return 4 if self.unbiased else 2
 
     def check_n_samples(self, n_samples):
         if n_samples < self.min_samples:
@@ -281,16 +284,17 @@ class CKA(AlignmentMetric):
         return _ratio(self._hsic(rep_a, rep_b), rep_a["self_hsic"], rep_b["self_hsic"])
 
 
-def _unbiased_cka(**params):
-    if "unbiased" in params:
-        raise TypeError("unbiased_cka fixes unbiased=True; use the 'cka' metric to choose it.")
-    metric = CKA(unbiased=True, **params)
-    metric.name = "unbiased_cka"
-    return metric
+class UnbiasedCKA(CKA):
+    """:class:`CKA` whose ``unbiased`` parameter defaults to True (the ``unbiased_cka`` metric)."""
+
+    name = "unbiased_cka"
+
+    def __init__(self, kernel="linear", sigma=1.0, unbiased=True, **common):
+        super().__init__(kernel=kernel, sigma=sigma, unbiased=unbiased, **common)
 
 
 register_metric("cka", CKA)
-register_metric("unbiased_cka", _unbiased_cka)
+register_metric("unbiased_cka", UnbiasedCKA)
 
 
 def cka(A, B, kernel="linear", sigma=1.0, unbiased=False, **params):
@@ -348,7 +352,7 @@ def unbiased_cka(A, B, kernel="linear", sigma=1.0, **params):
     >>> round(unbiased_cka(A, A), 6)
     1.0
     """
-    return _unbiased_cka(kernel=kernel, sigma=sigma, **params)(A, B)
+    return UnbiasedCKA(kernel=kernel, sigma=sigma, **params)(A, B)
 
 
 # -- CKNNA -------------------------------------------------------------------------------------
@@ -398,7 +402,10 @@ class CKNNA(AlignmentMetric):
         if not isinstance(unbiased, bool):
             raise TypeError(f"unbiased must be a bool; got {unbiased!r}.")
         self.unbiased = unbiased
-        self.min_samples = 4 if unbiased else 2
+
+    @property
+    def min_samples(self):
+        return 4 if self.unbiased else 2
 
     def check_n_samples(self, n_samples):
         if self.unbiased and n_samples < 4:

@@ -1,5 +1,7 @@
 """CMD similarity against dense float64 correlation matrices."""
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -82,8 +84,14 @@ def test_registered_presets():
     samples = alignment_score(A, B, metric="cmd_centered", contract="samples", clip_quantile=None)
     An, Bn = naive_preprocess_then_centre(A, B, False, True)
     assert samples == pytest.approx(naive_cmd(An, Bn, "samples", True, False), abs=1e-6)
-    with pytest.raises(TypeError, match="fixes centered"):
-        get_metric("cmd_unnorm", centered=True)
+    # Presets only change defaults, and round-trip through their parameters.
+    metric = get_metric("cmd_unnorm", centered=True)
+    assert (metric.centered, metric.normalize) == (True, False)
+    for name in presets:
+        metric = get_metric(name, contract="samples")
+        clone = get_metric(name, **metric.get_params())
+        assert clone.get_params() == metric.get_params()
+        assert pickle.loads(pickle.dumps(metric)).get_params() == metric.get_params()
 
 
 def test_cmd_identity_symmetry_and_zero():
