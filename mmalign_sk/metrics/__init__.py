@@ -7,6 +7,9 @@ absolute values, then row L2-normalisation (``clip_quantile`` and ``normalize`` 
 """
 
 from ._base import AlignmentMetric
+from ._cca import SVCCA, svcca
+from ._cmd import CMD, cmd
+from ._kernel import CKA, CKNNA, UnbiasedCKA, cka, cknna, hsic, unbiased_cka
 from ._knn import (
     CycleKNN,
     EditDistanceKNN,
@@ -26,17 +29,26 @@ from ._scorer import encoder_alignment, make_alignment_scorer
 
 __all__ = [
     "AlignmentMetric",
+    "CKA",
+    "CKNNA",
+    "CMD",
     "CycleKNN",
     "EditDistanceKNN",
-    "LCSKNN",
     "LayerwiseAlignment",
+    "LCSKNN",
     "MutualKNN",
+    "SVCCA",
+    "UnbiasedCKA",
     "alignment_score",
+    "cka",
+    "cknna",
     "clip_outliers",
+    "cmd",
     "cycle_knn",
     "edit_distance_knn",
     "encoder_alignment",
     "get_metric",
+    "hsic",
     "knn_indices",
     "layerwise_alignment",
     "lcs_knn",
@@ -46,4 +58,6 @@ __all__ = [
     "normalize_rows",
     "preprocess",
     "register_metric",
+    "svcca",
+    "unbiased_cka",
 ]
