@@ -65,7 +65,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1000, 2000])
     parser.add_argument("--dim", type=int, default=64)
-    parser.add_argument("--out", default="benchmarks/results_kernel.json")
+    parser.add_argument("--out", default="benchmarks/results/kernel_cpu.json")
     args = parser.parse_args()
     torch.manual_seed(0)
     raw = {"clip_quantile": None, "normalize": False, "device": "cpu"}
