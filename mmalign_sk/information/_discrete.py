@@ -12,6 +12,8 @@ Two ways in, one convention each:
   without building the dense table. ``joint_table`` builds that dense table when you need it.
 
 All quantities use ``0 log 0 = 0`` and are in bits by default (``base=2``; ``base=np.e`` gives nats).
+Mutual informations are computed as sums and differences of entropies; a result that rounding
+makes slightly negative is returned as 0.
 """
 
 import numbers
@@ -112,6 +114,11 @@ def _entropy_of_marginal(p, axes, log_base):
     return float(-(q * np.log(q)).sum() / log_base)
 
 
+def _non_negative(value):
+    """Mutual informations are >= 0; drop the rounding error of a difference of entropies."""
+    return max(value, 0.0)
+
+
 def _union(*groups):
     return tuple(sorted(set().union(*groups)))
 
@@ -191,7 +198,7 @@ def mutual_information(p, axes_a, axes_b, base=2):
     a = _check_axes(axes_a, p.ndim, "axes_a")
     b = _check_axes(axes_b, p.ndim, "axes_b")
     h = _entropy_of_marginal
-    return h(p, a, log_base) + h(p, b, log_base) - h(p, _union(a, b), log_base)
+    return _non_negative(h(p, a, log_base) + h(p, b, log_base) - h(p, _union(a, b), log_base))
 
 
 def conditional_mutual_information(p, axes_a, axes_b, axes_c, base=2):
@@ -231,7 +238,7 @@ def conditional_mutual_information(p, axes_a, axes_b, axes_c, base=2):
     b = _check_axes(axes_b, p.ndim, "axes_b")
     c = _check_axes(axes_c, p.ndim, "axes_c", allow_empty=True)
     h = _entropy_of_marginal
-    return (
+    return _non_negative(
         h(p, _union(a, c), log_base)
         + h(p, _union(b, c), log_base)
         - h(p, _union(a, b, c), log_base)
@@ -472,7 +479,7 @@ def mutual_information_from_samples(a, b, base=2):
     0.0
     """
     h = _from_samples((a, b), ("a", "b"), [(0,), (1,), (0, 1)], base)
-    return h[(0,)] + h[(1,)] - h[(0, 1)]
+    return _non_negative(h[(0,)] + h[(1,)] - h[(0, 1)])
 
 
 def conditional_mutual_information_from_samples(a, b, c, base=2):
@@ -498,7 +505,7 @@ def conditional_mutual_information_from_samples(a, b, c, base=2):
     1.0
     """
     h = _from_samples((a, b, c), ("a", "b", "c"), [(0, 2), (1, 2), (0, 1, 2), (2,)], base)
-    return h[(0, 2)] + h[(1, 2)] - h[(0, 1, 2)] - h[(2,)]
+    return _non_negative(h[(0, 2)] + h[(1, 2)] - h[(0, 1, 2)] - h[(2,)])
 
 
 def co_information_from_samples(a, b, c, base=2):
