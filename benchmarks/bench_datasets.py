@@ -85,7 +85,8 @@ def main():
     print("|---|---:|---:|")
     for row in rows:
         ratio = row.get("ratio_vs_family", row.get("ratio_vs_vectorised"))
-        print(f"| {row['case']} | {row['seconds']:.3f} | {'' if ratio is None else f'{ratio:.1f}x'} |")
+        shown = "" if ratio is None else f"{ratio:.1f}x"
+        print(f"| {row['case']} | {row['seconds']:.3f} | {shown} |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"n_samples": n, "repeats": args.repeats,
                                     "machine": platform.machine(), "rows": rows}, indent=2))

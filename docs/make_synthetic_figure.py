@@ -39,7 +39,8 @@ def main():
              title="Exact information vs r (T = 0.05)")
     left.legend()
     for r, series in by_temperature.items():
-        right.plot(temperatures, [i["mi_x1_y"] for i in series], marker=".", label=f"I(X1;Y), r={r}")
+        right.plot(temperatures, [i["mi_x1_y"] for i in series], marker=".",
+                   label=f"I(X1;Y), r={r}")
     right.plot(temperatures, [i["mi_x1x2_y"] for i in by_temperature[0]], "k--",
                label="I(X1,X2;Y), every r")
     right.set(xlabel="temperature T", ylabel="bits",

@@ -19,7 +19,6 @@ from sklearn.utils import Bunch, check_random_state
 from ..information import co_information, entropy, mutual_information
 
 __all__ = [
-    "make_interaction_dataset",
     "make_redundancy_dataset",
     "make_redundancy_family",
 ]
@@ -29,7 +28,6 @@ _MAX_LATENT_BITS = 22  # 2**22 latent configurations x classes is the largest ta
 _REBALANCE_TOL = 0.01
 _REBALANCE_MAX_ITER = 100
 _HETEROGENEITY = ("one", "both")
-_KINDS = ("redundancy", "mixed", "uniqueness", "synergy")
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,7 +191,7 @@ def _rebalanced_label_distribution(W, temperature):
 
 
 def _latent_joint_table(rule, p_y_given_s, n_shared, n_unique):
-    """Exact p(x_c, x_u1, x_u2, y) as a table of shape (2**n_shared, 2**n_unique, 2**n_unique, C)."""
+    """Exact p(x_c, x_u1, x_u2, y), a table of shape (2**n_shared, 2**n_unique, 2**n_unique, C)."""
     shared = _all_bit_vectors(n_shared)[:, None, None, :]
     unique1 = _all_bit_vectors(n_unique)[None, :, None, :]
     unique2 = _all_bit_vectors(n_unique)[None, None, :, :]

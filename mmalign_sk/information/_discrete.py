@@ -11,7 +11,8 @@ Two ways in, one convention each:
   estimate, i.e. the exact quantity of the empirical joint distribution, computed from counts
   without building the dense table. ``joint_table`` builds that dense table when you need it.
 
-All quantities use ``0 log 0 = 0`` and are in bits by default (``base=2``; ``base=np.e`` gives nats).
+All quantities use ``0 log 0 = 0`` and are in bits by default (``base=2``; ``base=np.e`` gives
+nats).
 Mutual informations are computed as sums and differences of entropies; a result that rounding
 makes slightly negative is returned as 0.
 """
@@ -308,7 +309,9 @@ def _check_variable(v, name):
             f"{name} must have shape (n_samples,) or (n_samples, k); got shape {v.shape}."
         )
     if v.shape[0] == 0 or (v.ndim == 2 and v.shape[1] == 0):
-        raise ValueError(f"{name} must hold at least one sample and one column; got shape {v.shape}.")
+        raise ValueError(
+            f"{name} must hold at least one sample and one column; got shape {v.shape}."
+        )
     if np.iscomplexobj(v):
         raise TypeError(f"{name} must hold real or categorical values; got dtype {v.dtype}.")
     if v.dtype == object and v.ndim == 2:
