@@ -177,6 +177,12 @@ def _rebalanced_label_distribution(W, temperature):
         marginal = p.mean(axis=0)
         if np.allclose(marginal, target, rtol=0.0, atol=_REBALANCE_TOL):
             break
+        if not (marginal > 0).all():
+            raise ValueError(
+                f"temperature={temperature:g} is too low: class(es) "
+                f"{np.flatnonzero(marginal <= 0).tolist()} get probability 0 for every input, so "
+                "the classes cannot be rebalanced; raise the temperature."
+            )
         p *= target / marginal
         p /= p.sum(axis=1, keepdims=True)
     else:
@@ -185,7 +191,7 @@ def _rebalanced_label_distribution(W, temperature):
             f"{_REBALANCE_MAX_ITER} iterations (p(y) = {np.round(p.mean(axis=0), 4)}); raise "
             "the temperature.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=2,
         )
     return p, n_iter
 

@@ -400,3 +400,12 @@ def test_family_and_split_errors():
         paper_split(data.X)
     with pytest.raises(ValueError, match="either a dataset Bunch alone"):
         paper_split(data, data.y)
+
+
+def test_rebalancing_failure_is_reported():
+    from sklearn.exceptions import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match="did not reach a uniform p\\(y\\)"):
+        data = make_redundancy_dataset(0, temperature=1e-4, n_samples=100, random_state=0)
+    assert data.n_rebalance_iter == 100
+    assert np.abs(data.info["p_y"] - 0.25).max() > 0.01
