@@ -96,7 +96,8 @@ def _redundancy_rule(n_redundant, n_label_bits, n_shared, n_unique, features_see
     """Random subsets of the shared and unique blocks read by the label (features seed).
 
     The subsets are drawn with a legacy ``RandomState`` in the order shared, unique-1, unique-2,
-    each without replacement, so that ``features_seed=1`` gives the reference subsets.
+    each without replacement and kept in the order drawn, as in the reference generator, so that
+    ``features_seed=1`` gives its subsets and its assignment of bits to rows of W.
     """
     r, u1, u2 = _split_label_bits(n_redundant, n_label_bits)
     for count, name in ((u1, "unique-1"), (u2, "unique-2")):
@@ -107,10 +108,12 @@ def _redundancy_rule(n_redundant, n_label_bits, n_shared, n_unique, features_see
                 "n_label_bits."
             )
     rng = check_random_state(features_seed)
+    # drawn even when empty (a draw without replacement consumes the stream), and kept in draw
+    # order: bit j of s multiplies row j of W
     return {
-        "redundant": np.sort(rng.choice(n_shared, size=r, replace=False)) if r else _empty(),
-        "unique1": np.sort(rng.choice(n_unique, size=u1, replace=False)) if u1 else _empty(),
-        "unique2": np.sort(rng.choice(n_unique, size=u2, replace=False)) if u2 else _empty(),
+        "redundant": rng.choice(n_shared, size=r, replace=False).astype(np.int64),
+        "unique1": rng.choice(n_unique, size=u1, replace=False).astype(np.int64),
+        "unique2": rng.choice(n_unique, size=u2, replace=False).astype(np.int64),
         "synergy1": _empty(),
         "synergy2": _empty(),
     }
