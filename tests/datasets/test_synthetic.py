@@ -409,3 +409,19 @@ def test_rebalancing_failure_is_reported():
         data = make_redundancy_dataset(0, temperature=1e-4, n_samples=100, random_state=0)
     assert data.n_rebalance_iter == 100
     assert np.abs(data.info["p_y"] - 0.25).max() > 0.01
+
+
+def test_subsets_and_weights_follow_the_reference_draws():
+    # reference: np.random.seed(features_seed), then choice(arange(8), r), choice(arange(4), u1),
+    # choice(arange(4), u2) without replacement; np.random.seed(weights_seed), uniform(0, 1, (8, 4))
+    for r in (0, 3, 8):
+        data = make_redundancy_dataset(r, n_samples=50, random_state=0)
+        u1 = (8 - r) // 2
+        rng = np.random.RandomState(1)
+        expected = [rng.choice(np.arange(8), size=r, replace=False),
+                    rng.choice(np.arange(4), size=u1, replace=False),
+                    rng.choice(np.arange(4), size=8 - r - u1, replace=False)]
+        for key, exp in zip(("redundant", "unique1", "unique2"), expected):
+            np.testing.assert_array_equal(data.label_bits[key], exp)
+        W = np.random.RandomState(2).uniform(0, 1, size=(8, 4))
+        np.testing.assert_allclose(data.weights, W / np.sqrt((W**2).sum(axis=1, keepdims=True)))
