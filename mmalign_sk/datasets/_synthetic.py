@@ -664,7 +664,8 @@ random_state, features_seed, weights_seed, transforms_seed
     8 -1 (500, 12) 1.672
     8 2 (500, 12) 1.672
     """
-    rs = [_check_int(r, "n_redundant", 0) for r in _as_list(n_redundant, "n_redundant")]
+    max_r = min(_check_int(n_label_bits, "n_label_bits", 1), _check_int(n_shared, "n_shared", 0))
+    rs = [_check_int(r, "n_redundant", 0, max_r) for r in _as_list(n_redundant, "n_redundant")]
     depth_list = [_check_depth(d, "depths") for d in _as_list(depths, "depths")]
     # resolve every seed once, so that each grid point sees the same streams
     seed, features_seed, weights_seed = (

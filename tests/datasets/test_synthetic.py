@@ -393,6 +393,8 @@ def test_interaction_dataset_errors(kwargs, match):
 def test_family_and_split_errors():
     with pytest.raises(ValueError, match="depths must be >= -1"):
         next(make_redundancy_family([0], [-3], n_samples=100))
+    with pytest.raises(ValueError, match="n_redundant must be in 0..8; got 9"):
+        next(make_redundancy_family([0, 9], [0], n_samples=100))
     with pytest.raises(ValueError, match="n_redundant must not be empty"):
         next(make_redundancy_family([], [0], n_samples=100))
     data = make_redundancy_dataset(n_samples=100, random_state=0)
