@@ -48,7 +48,7 @@ class PIDDisplay:
     >>> p = np.zeros((2, 2, 2))
     >>> p[0, 0, 0] = p[0, 1, 1] = p[1, 0, 1] = p[1, 1, 0] = 0.25  # XOR
     >>> display = PIDDisplay.from_pid(pid(p), labels=["xor"])
-    >>> [round(b.get_height(), 3) for b in display.bars_["synergy"]]
+    >>> [round(float(b.get_height()), 3) for b in display.bars_["synergy"]]
     [1.0]
     """
 
