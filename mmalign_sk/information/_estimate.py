@@ -16,7 +16,8 @@ from sklearn.decomposition import PCA
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 
-from ._pid import _joint_table, pid
+from ._discrete import joint_table
+from ._pid import pid
 
 __all__ = ["SmallSampleWarning", "estimate_pid"]
 
@@ -225,7 +226,7 @@ def estimate_pid(
     labels1 = _cluster(X1, k1, pca1, seed1, "X1")
     labels2 = _cluster(X2, k2, pca2, seed2, "X2")
 
-    table, (_, _, y_values) = _joint_table(labels1, labels2, y_codes)
+    table, (_, _, y_values) = joint_table(labels1, labels2, y_codes)
     bias = plugin_bias_bits(n_samples, table.shape[0], table.shape[1], table.shape[2])
     if bias > BIAS_WARNING_BITS:
         warnings.warn(

@@ -51,6 +51,8 @@ import numpy as np
 from scipy import linalg
 from sklearn.exceptions import ConvergenceWarning
 
+from ._discrete import conditional_mutual_information, joint_table, mutual_information
+
 __all__ = ["PIDResult", "pid", "pid_from_samples"]
 
 _LN2 = np.log(2.0)
@@ -451,14 +453,6 @@ def _check_base(base):
     return float(base)
 
 
-def _mi_nats(pxy):
-    """I(A; B) in nats for a 2-D joint table (float64, sums to 1)."""
-    pa = pxy.sum(axis=1, keepdims=True)
-    pb = pxy.sum(axis=0, keepdims=True)
-    nz = pxy > 0
-    return float(np.sum(pxy[nz] * np.log(pxy[nz] / (pa * pb)[nz])))
-
-
 def pid(p, *, tol=1e-7, max_iter=200, base=2):
     """Partial information decomposition of a discrete joint distribution p(x1, x2, y).
 
@@ -540,15 +534,13 @@ def pid(p, *, tol=1e-7, max_iter=200, base=2):
     q_r, f_q, dual, n_iter, status, converged, problem = _solve_broja(
         P1, P2, tol * log_base, max_iter
     )
-    py = pr.sum(axis=(0, 1))
-    h_y = -float(np.sum(py * np.log(py)))
-    mi_1 = _mi_nats(P1)
-    mi_2 = _mi_nats(P2)
-    mi_joint = _mi_nats(pr.reshape(-1, pr.shape[2]))
-    mi_min = h_y + f_q
-    # I_q*(X1; Y | X2) = I_q*(X1, X2; Y) − I_q*(X2; Y), and q* has the (x2, y) marginal of p.
-    unique_1 = mi_min - _mi_nats(q_r.sum(axis=0))
-    unique_2 = mi_min - _mi_nats(q_r.sum(axis=1))
+    mi_1 = mutual_information(pr, 0, 2, base=base)
+    mi_2 = mutual_information(pr, 1, 2, base=base)
+    mi_joint = mutual_information(pr, (0, 1), 2, base=base)
+    q_n = q_r / q_r.sum()  # sums to 1 up to round-off already
+    mi_min = mutual_information(q_n, (0, 1), 2, base=base)
+    unique_1 = conditional_mutual_information(q_n, 0, 2, 1, base=base)
+    unique_2 = conditional_mutual_information(q_n, 1, 2, 0, base=base)
     redundancy = mi_1 - unique_1
     synergy = mi_joint - mi_min
     gap = max(f_q - dual, 0.0) if np.isfinite(dual) else np.inf
@@ -561,14 +553,14 @@ def pid(p, *, tol=1e-7, max_iter=200, base=2):
     q_full = np.zeros_like(p)
     q_full[np.ix_(keep1, keep2, keepy)] = q_r
     return PIDResult(
-        redundancy=float(redundancy / log_base),
-        unique_1=float(unique_1 / log_base),
-        unique_2=float(unique_2 / log_base),
-        synergy=float(synergy / log_base),
-        mi_1=float(mi_1 / log_base),
-        mi_2=float(mi_2 / log_base),
-        mi_joint=float(mi_joint / log_base),
-        mi_joint_min=float(mi_min / log_base),
+        redundancy=float(redundancy),
+        unique_1=float(unique_1),
+        unique_2=float(unique_2),
+        synergy=float(synergy),
+        mi_1=float(mi_1),
+        mi_2=float(mi_2),
+        mi_joint=float(mi_joint),
+        mi_joint_min=float(mi_min),
         converged=bool(converged),
         n_iter=int(n_iter),
         duality_gap=float(gap / log_base),
@@ -577,20 +569,6 @@ def pid(p, *, tol=1e-7, max_iter=200, base=2):
         base=base,
         optimal_q=q_full,
     )
-
-
-def _joint_table(*variables):
-    """Plug-in joint probability table of discrete samples (temporary local helper)."""
-    codes, uniques = [], []
-    for v in variables:
-        v = np.asarray(v)
-        u, inv = np.unique(v, return_inverse=True, axis=0 if v.ndim > 1 else None)
-        codes.append(inv.ravel())
-        uniques.append(u)
-    shape = tuple(len(u) for u in uniques)
-    flat = np.ravel_multi_index(codes, shape)
-    table = np.bincount(flat, minlength=int(np.prod(shape))).reshape(shape).astype(np.float64)
-    return table / table.sum(), tuple(uniques)
 
 
 def _check_samples(values, name):
@@ -662,6 +640,6 @@ def pid_from_samples(x1, x2, y, *, tol=1e-7, max_iter=200, base=2):
     lengths = {"x1": x1.shape[0], "x2": x2.shape[0], "y": y.shape[0]}
     if len(set(lengths.values())) != 1:
         raise ValueError(f"x1, x2 and y must have the same number of samples; got {lengths}.")
-    table, uniques = _joint_table(x1, x2, y)
+    table, uniques = joint_table(x1, x2, y)
     result = pid(table, tol=tol, max_iter=max_iter, base=base)
-    return replace(result, extra={"values": uniques, "n_samples": int(x1.shape[0])})
+    return replace(result, extra={"values": tuple(uniques), "n_samples": int(x1.shape[0])})
