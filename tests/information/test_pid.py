@@ -17,6 +17,14 @@ from mmalign_sk.information import (
 ATOL = 1e-6  # the solver certifies a duality gap of 1e-7 bits by default
 
 
+@pytest.fixture(autouse=True)
+def _single_thread():
+    """KMeans' OpenMP threads oversubscribe a small, shared CI machine; the data here are tiny."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(1):
+        yield
+
+
 # ------------------------------------------------------------------------------------------
 # naive float64 references, written independently of the package
 # ------------------------------------------------------------------------------------------
@@ -342,9 +350,9 @@ def test_estimate_with_pca_and_continuous_label():
 
 @pytest.mark.filterwarnings("ignore::mmalign_sk.information.SmallSampleWarning")
 def test_estimate_is_deterministic_under_random_state():
-    X1, X2, y, _, _ = noisy_views(600, seed=2, noise=1.0)
-    a = estimate_pid(X1, X2, y, n_clusters=(7, 5), random_state=3)
-    b = estimate_pid(X1, X2, y, n_clusters=(7, 5), random_state=np.random.RandomState(3))
+    X1, X2, y, _, _ = noisy_views(300, seed=2, noise=1.0)
+    a = estimate_pid(X1, X2, y, n_clusters=(6, 5), random_state=3)
+    b = estimate_pid(X1, X2, y, n_clusters=(6, 5), random_state=np.random.RandomState(3))
     assert a.as_dict() == b.as_dict()
     for la, lb in zip(a.extra["labels"], b.extra["labels"]):
         np.testing.assert_array_equal(la, lb)
