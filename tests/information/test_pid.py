@@ -118,7 +118,13 @@ def test_terms_are_independent_of_the_base_unit():
 # ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "shape, sparsity, seed",
-    [((2, 2, 2), 0.0, 0), ((3, 5, 2), 0.0, 1), ((6, 4, 5), 0.3, 2), ((8, 8, 3), 0.6, 3)],
+    [
+        ((2, 2, 2), 0.0, 0),
+        ((3, 5, 2), 0.0, 1),
+        ((6, 4, 5), 0.3, 2),
+        ((8, 8, 3), 0.6, 3),
+        ((15, 12, 4), 0.5, 4),
+    ],
 )
 def test_identities_nonnegativity_and_constraints_on_random_tables(shape, sparsity, seed):
     p = random_table(shape, seed, sparsity)
@@ -189,7 +195,10 @@ def brute_force_min_joint_mi(p, n_grid=401):
 def test_minimum_matches_brute_force_grid_search_on_2x2x2(seed):
     p = random_table((2, 2, 2), seed)
     r = pid(p)
-    assert r.mi_joint_min == pytest.approx(brute_force_min_joint_mi(p), abs=1e-7)
+    brute = brute_force_min_joint_mi(p)
+    assert r.mi_joint_min == pytest.approx(brute, abs=1e-7)
+    # The certified gap is a true bound: minimum - gap <= true minimum <= grid minimum.
+    assert r.mi_joint_min - r.duality_gap <= brute + 1e-12
 
 
 def test_and_gate_minimum_matches_brute_force():
