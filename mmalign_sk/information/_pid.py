@@ -167,7 +167,7 @@ class _Problem:
         first = np.argmax(self.row2, axis=0)
         row2_kept[first, np.arange(self.ny)] = False
         self.row2_kept = row2_kept
-        # Transposed (y-major) layout of the rows: index into the Schur-complement matrix.
+        # Constraint rows in x-major order (index x * ny + y): x1 rows first, then x2 rows.
         self.rows = np.concatenate([self.row1.ravel(), row2_kept.ravel()])
         self.cell_has_support = self.support.any(axis=2)
         self.n_variables = int(self.support.sum())
@@ -551,7 +551,7 @@ def pid(p, *, tol=1e-7, max_iter=200, base=2):
     gap = max(f_q - dual, 0.0) if np.isfinite(dual) else np.inf
     if not converged:
         warnings.warn(
-            f"PID solver did not reach tol={tol:g}: {status}. Increase max_iter or tol.",
+            f"PID solver did not reach tol={tol:g}: {status}. Increase tol (or max_iter).",
             ConvergenceWarning,
             stacklevel=2,
         )

@@ -241,6 +241,15 @@ def test_not_converging_warns_and_reports_status():
     assert r.redundancy + r.unique_1 + r.unique_2 + r.synergy == pytest.approx(r.mi_joint)
 
 
+def test_unreachable_tolerance_stops_at_working_precision():
+    p = random_table((10, 8, 4), seed=3)
+    with pytest.warns(ConvergenceWarning, match="stalled at working precision"):
+        r = pid(p, tol=1e-14)
+    assert not r.converged and r.n_iter < 200
+    reference = pid(p)
+    assert r.synergy == pytest.approx(reference.synergy, abs=1e-7)
+
+
 # ------------------------------------------------------------------------------------------
 # bad input
 # ------------------------------------------------------------------------------------------
