@@ -534,7 +534,7 @@ def pid(p, *, tol=1e-7, max_iter=200, base=2):
 
     # The dense factorisations have at most a few thousand rows: one BLAS thread is nearly as
     # fast as many and avoids oversubscription when several PIDs run in parallel (joblib) or the
-    # machine is shared (measured 10x slower with the default thread count on a busy 2-core host).
+    # machine is shared.
     with threadpool_limits(limits=1, user_api="blas"):
         q_r, f_q, dual, n_iter, status, converged, problem = _solve_broja(
             P1, P2, tol * log_base, max_iter
