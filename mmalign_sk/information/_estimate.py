@@ -61,7 +61,9 @@ def _pair(value, name, check):
     """Expand an int (or None) to one value per modality, checking each."""
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
-            raise ValueError(f"{name} must be one value or a pair (one per modality); got {value!r}.")
+            raise ValueError(
+                f"{name} must be one value or a pair (one per modality); got {value!r}."
+            )
         return tuple(check(v, name) for v in value)
     value = check(value, name)
     return value, value
@@ -120,7 +122,8 @@ def _discretise_label(y, label_bins, n_samples):
         raise ValueError(f"y must be 1-D (one label per sample); got an array of shape {y.shape}.")
     if y.shape[0] != n_samples:
         raise ValueError(
-            f"y must have one label per sample: X1 and X2 have {n_samples} rows, y has {y.shape[0]}."
+            f"y must have one label per sample: X1 and X2 have {n_samples} rows, "
+            f"y has {y.shape[0]}."
         )
     numeric = np.issubdtype(y.dtype, np.number) or y.dtype == bool
     if numeric and np.issubdtype(y.dtype, np.floating) and not np.all(np.isfinite(y)):

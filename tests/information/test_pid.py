@@ -406,7 +406,8 @@ def test_estimate_warns_on_small_samples():
 )
 def test_estimate_bad_input(change, error, match):
     rng = np.random.RandomState(0)
-    kwargs = {"X1": rng.normal(size=(50, 2)), "X2": rng.normal(size=(50, 3)), "y": np.arange(50) % 2}
+    kwargs = {"X1": rng.normal(size=(50, 2)), "X2": rng.normal(size=(50, 3))}
+    kwargs["y"] = np.arange(50) % 2
     kwargs.update(change)
     with pytest.raises(error, match=match):
         estimate_pid(kwargs.pop("X1"), kwargs.pop("X2"), kwargs.pop("y"), n_clusters=kwargs.pop(
@@ -423,7 +424,10 @@ def test_pid_display_stacks_the_terms():
 
     from mmalign_sk.plotting import PIDDisplay
 
-    results = {"and": pid(gate(lambda a, b: a & b, 2)), "copy": pid(gate(lambda a, b: 2 * a + b, 4))}
+    results = {
+        "and": pid(gate(lambda a, b: a & b, 2)),
+        "copy": pid(gate(lambda a, b: 2 * a + b, 4)),
+    }
     fig, ax = plt.subplots()
     display = PIDDisplay.from_pid(results, modality_names=("image", "audio"), ax=ax)
     assert display.ax_ is ax and display.figure_ is fig
