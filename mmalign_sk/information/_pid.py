@@ -28,9 +28,10 @@ the equality constraints eliminated through their Schur complement.  The Hessian
 diagonal over the cells (x1, x2) (blocks diag(1/q) − 1 1ᵀ / q(x1, x2) of size |Y|), so every
 block is inverted in closed form (Sherman–Morrison) and the only dense solve is a Cholesky
 factorisation of size (|X1| + |X2|) |Y|.  The start point q(x1, x2, y) = p(x1, y) p(x2, y) / p(y)
-is feasible and strictly positive on the support.  Optimal points on the boundary of Δ_p (common in practice) are
-approached along the central path; the gradient log q(y | x1, x2) diverges there, which is where
-general-purpose solvers stop short (benchmarks/bench_pid.py compares with SLSQP).
+is feasible and strictly positive on the support.  Optimal points on the boundary of Δ_p (common
+in practice) are approached along the central path; the gradient log q(y | x1, x2) diverges
+there, which is where general-purpose solvers stop short (benchmarks/bench_pid.py compares with
+SLSQP).
 
 Convergence is certified by a duality gap.  The Lagrange dual of the problem is
 
