@@ -160,6 +160,9 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
         if not -self.n_layers_ <= self.layer < self.n_layers_:
             raise ValueError(f"layer must index one of the {self.n_layers_} blocks; got {self.layer}.")
         config = timm.data.resolve_data_config({}, model=self.model_)
+        fixed_size = getattr(getattr(self.model_, "patch_embed", None), "img_size", None)
+        if fixed_size is not None:  # a ViT built for another size than its pretrained config
+            config["input_size"] = (config["input_size"][0], *tuple(fixed_size))
         self.transform_ = timm.data.create_transform(**config)
         return self
 
