@@ -287,13 +287,14 @@ def _fetch_affect(key, data_home, subset, modalities, task, max_seq_len, z_norma
             arr = np.asarray(arr[rows], dtype=np.float32)
             if m != "text":
                 arr[~np.isfinite(arr)] = 0.0  # MultiBench audio holds -inf
-            if m in stats:
+            if m in stats:  # in place, in float32: no float64 copy of a large split
                 mean, std = stats[m]
-                arr = ((arr - mean) / std).astype(np.float32)
+                arr -= mean.astype(np.float32)
+                arr /= std.astype(np.float32)
             X[m].append(arr)
         y.append(affect_labels(np.asarray(part["labels"])[rows], task, key))
         split_of.append(np.full(len(rows), split))
-    X = {m: np.concatenate(v) for m, v in X.items()}
+    X = {m: v[0] if len(v) == 1 else np.concatenate(v) for m, v in X.items()}
     y = np.concatenate(y)
     return make_bunch(X, y, return_X_y, _descr(key), split=np.concatenate(split_of),
                       task=task, feature_widths=dict(spec.widths))
