@@ -94,7 +94,8 @@ def main():
         rows = {"pickle": _child(home, False), "first call": _child(home, True),
                 "mmap": _child(home, True)}
     gib = 1024 ** 3
-    print(f"MOSEI-shaped pickle, scale {args.scale}: splits {sizes}, file {file_bytes / gib:.2f} GiB\n")
+    print(f"MOSEI-shaped pickle, scale {args.scale}: splits {sizes}, "
+          f"file {file_bytes / gib:.2f} GiB\n")
     print("| loading | returned arrays (GiB) | peak heap (GiB) | heap / returned "
           "| peak RSS growth (GiB) | RSS / returned | seconds |")
     print("|---|---|---|---|---|---|---|")

@@ -188,7 +188,8 @@ def scarce_indices(n_samples, n_labelled, random_state, name="n_labelled"):
     """Sorted indices of ``n_labelled`` rows drawn without replacement (all rows when None)."""
     if n_labelled is None:
         return np.arange(n_samples)
-    if isinstance(n_labelled, bool) or not isinstance(n_labelled, (int, np.integer)) or n_labelled < 1:
+    if (isinstance(n_labelled, bool) or not isinstance(n_labelled, (int, np.integer))
+            or n_labelled < 1):
         raise ValueError(f"{name} must be a positive integer or None; got {n_labelled!r}.")
     if n_labelled >= n_samples:
         return np.arange(n_samples)

@@ -28,7 +28,8 @@ _NAME = re.compile(r"^(\d)_([A-Za-z]+)_(\d+)\.wav$")
 DESCR = f"""Free Spoken Digit Dataset (FSDD)
 
 Files: <data_home>/fsdd/recordings/<digit>_<speaker>_<index>.wav, 3000 mono 8 kHz recordings
-(6 speakers x 10 digits x 50 repetitions), from https://github.com/Jakobovski/free-spoken-digit-dataset
+(6 speakers x 10 digits x 50 repetitions), from
+https://github.com/Jakobovski/free-spoken-digit-dataset
 at commit {COMMIT}. fetch_fsdd downloads missing files one by one and checks each against the
 SHA-256 in the package's manifest.
 Splits (official): test = recordings numbered 0-4 (300), train = 5-49 (2700). No validation split.

@@ -1,4 +1,4 @@
-"""Image-caption pairs (e.g. the Wikipedia WIT captions used by Huh et al. 2024) from local files."""
+"""Image-caption pairs from local files (e.g. the Wikipedia WIT captions of Huh et al. 2024)."""
 
 import csv
 import json
@@ -94,7 +94,8 @@ def load_image_caption_pairs(path, image_column="image", caption_column="caption
     """
     path = os.fspath(path)
     if os.path.isdir(path):
-        found = [os.path.join(path, n) for n in _TABLE_NAMES if os.path.exists(os.path.join(path, n))]
+        found = [os.path.join(path, n) for n in _TABLE_NAMES
+                 if os.path.exists(os.path.join(path, n))]
         if not found:
             raise missing_file_error(
                 os.path.join(path, _TABLE_NAMES[0]),

@@ -133,7 +133,8 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
             return copy.deepcopy(self.model)
         if not isinstance(self.model, str):
             raise TypeError(
-                f"model must be a timm model name or a torch module; got {type(self.model).__name__}."
+                "model must be a timm model name or a torch module; got "
+                f"{type(self.model).__name__}."
             )
         import timm
 
@@ -158,7 +159,9 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
         self.blocks_ = _find_blocks(self.model_)
         self.n_layers_ = len(self.blocks_)
         if not -self.n_layers_ <= self.layer < self.n_layers_:
-            raise ValueError(f"layer must index one of the {self.n_layers_} blocks; got {self.layer}.")
+            raise ValueError(
+                f"layer must index one of the {self.n_layers_} blocks; got {self.layer}."
+            )
         config = timm.data.resolve_data_config({}, model=self.model_)
         fixed_size = getattr(getattr(self.model_, "patch_embed", None), "img_size", None)
         if fixed_size is not None:  # a ViT built for another size than its pretrained config

@@ -123,7 +123,8 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
             return copy.deepcopy(self.model).to(dtype)
         if not isinstance(self.model, (str, os.PathLike)):
             raise TypeError(
-                f"model must be a name, a path or a transformers model; got {type(self.model).__name__}."
+                "model must be a name, a path or a transformers model; got "
+                f"{type(self.model).__name__}."
             )
         try:
             return transformers.AutoModel.from_pretrained(
@@ -149,7 +150,9 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
             tok = copy.deepcopy(source)
         if tok.pad_token is None:
             if tok.eos_token is None:
-                raise ValueError("the tokenizer has neither a padding nor an end-of-sequence token.")
+                raise ValueError(
+                    "the tokenizer has neither a padding nor an end-of-sequence token."
+                )
             tok.pad_token = tok.eos_token
         return tok
 

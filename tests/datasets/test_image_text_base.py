@@ -1,7 +1,6 @@
 import json
 import os
 
-import numpy as np
 import pytest
 
 from mmalign_sk.datasets import clear_data_home, get_data_home, load_image_caption_pairs
