@@ -21,6 +21,7 @@ from ._base import (
     missing_file_error,
     scarce_indices,
 )
+from ._npy_rows import NpyRows
 from ._safe_pickle import safe_load_pickle
 
 MODALITIES = ("vision", "audio", "text")
@@ -151,15 +152,15 @@ def load_affect_arrays(path, cache=True):
     """``{split: {key: array}}`` from a MultiBench affect pickle.
 
     With ``cache=True`` the pickle is converted once to ``.npy`` files in ``<name>_npy/`` beside
-    it (rebuilt when the pickle's size or modification time changes) and the arrays returned are
-    read-only memory maps of those files.
+    it (rebuilt when the pickle's size or modification time changes); the values returned are then
+    :class:`NpyRows` readers of those files, which read only the row blocks asked for.
     """
     path = os.fspath(path)
     if cache and _cache_is_fresh(path):
         folder = _cache_dir(path)
         return {
             split: {
-                key: np.load(os.path.join(folder, f"{split}_{key}.npy"), mmap_mode="r")
+                key: NpyRows(os.path.join(folder, f"{split}_{key}.npy"))
                 for key in (*MODALITIES, "labels")
             }
             for split in _SPLITS
@@ -202,32 +203,55 @@ def pad_or_truncate(X, max_seq_len):
     return out
 
 
-def training_statistics(X_train, chunk_size=1024):
-    """Per-feature mean and standard deviation over samples and steps of ``X_train`` (n, t, d).
+def _iter_blocks(source, rows, max_seq_len, block_rows=512):
+    """Yield ``(i, block)``: float32 copies of ``source[rows[i:i + k]]``, cut/padded in time.
 
-    Computed in float64 over chunks of samples, so a memory-mapped array is never loaded whole.
-    A feature with zero spread gets a standard deviation of 1 (it maps to 0).
+    ``source`` is an array or anything sliceable by contiguous rows (:class:`NpyRows`); ``rows``
+    are sorted. Non-finite values are replaced by 0.
     """
-    d = X_train.shape[-1]
-    total, sq, count = np.zeros(d), np.zeros(d), 0
-    for start in range(0, X_train.shape[0], chunk_size):
-        chunk = _finite_or_zero(np.asarray(X_train[start:start + chunk_size], dtype=np.float64))
-        chunk = chunk.reshape(-1, d)
-        total += chunk.sum(0)
-        count += chunk.shape[0]
+    for i in range(0, len(rows), block_rows):
+        sel = np.asarray(rows[i:i + block_rows])
+        lo, hi = int(sel[0]), int(sel[-1]) + 1
+        if hi - lo <= 4 * len(sel):
+            block = np.asarray(source[lo:hi])[sel - lo]
+        else:  # sparse selection: read row by row rather than a long span
+            block = np.concatenate([np.asarray(source[r:r + 1]) for r in sel])
+        block = pad_or_truncate(block, max_seq_len).astype(np.float32, copy=True)
+        block[~np.isfinite(block)] = 0.0
+        yield i, block
+
+
+def _statistics(source, rows, max_seq_len):
+    d = source.shape[-1]
+    total, count = np.zeros(d), 0
+    for _, block in _iter_blocks(source, rows, max_seq_len):
+        flat = block.reshape(-1, d).astype(np.float64)
+        total += flat.sum(0)
+        count += flat.shape[0]
     mean = total / max(count, 1)
-    for start in range(0, X_train.shape[0], chunk_size):
-        chunk = _finite_or_zero(np.asarray(X_train[start:start + chunk_size], dtype=np.float64))
-        sq += ((chunk.reshape(-1, d) - mean) ** 2).sum(0)
+    sq = np.zeros(d)
+    for _, block in _iter_blocks(source, rows, max_seq_len):
+        sq += ((block.reshape(-1, d).astype(np.float64) - mean) ** 2).sum(0)
     std = np.sqrt(sq / max(count, 1))
     std[std == 0] = 1.0
     return mean, std
 
 
-def _finite_or_zero(X):
-    X = np.array(X, copy=True)
-    X[~np.isfinite(X)] = 0.0
-    return X
+def training_statistics(X_train):
+    """Per-feature mean and standard deviation over samples and steps of ``X_train`` (n, t, d).
+
+    Computed in float64 over blocks of samples (so a large array is never copied whole), with
+    non-finite values counted as 0. A feature with zero spread gets a standard deviation of 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mmalign_sk.datasets import training_statistics
+    >>> mean, std = training_statistics(np.array([[[1.0, 5.0], [3.0, 5.0]]]))
+    >>> mean.tolist(), std.tolist()
+    ([2.0, 5.0], [1.0, 1.0])
+    """
+    return _statistics(X_train, np.arange(len(X_train)), X_train.shape[1])
 
 
 def affect_labels(scores, task, dataset):
@@ -270,10 +294,10 @@ def _fetch_affect(key, data_home, subset, modalities, task, max_seq_len, z_norma
     data = load_affect_arrays(path, cache=cache)
     stats = {}
     if z_normalize:
+        train_rows = np.flatnonzero(_keep_rows(data["train"], drop_empty_text))
         for m in ("vision", "audio"):
             if m in modalities:
-                train = pad_or_truncate(data["train"][m], max_seq_len)
-                stats[m] = training_statistics(train[_keep_rows(data["train"], drop_empty_text)])
+                stats[m] = _statistics(data["train"][m], train_rows, max_seq_len)
     rng = np.random.RandomState(random_state) if isinstance(random_state, (int, np.integer)) \
         else random_state
     X = {m: [] for m in modalities}
@@ -283,21 +307,26 @@ def _fetch_affect(key, data_home, subset, modalities, task, max_seq_len, z_norma
         rows = np.flatnonzero(_keep_rows(part, drop_empty_text))
         rows = rows[scarce_indices(len(rows), n_labelled, rng)]
         for m in modalities:
-            arr = pad_or_truncate(part[m], max_seq_len)
-            arr = np.asarray(arr[rows], dtype=np.float32)
-            if m != "text":
-                arr[~np.isfinite(arr)] = 0.0  # MultiBench audio holds -inf
-            if m in stats:  # in place, in float32: no float64 copy of a large split
-                mean, std = stats[m]
-                arr -= mean.astype(np.float32)
-                arr /= std.astype(np.float32)
-            X[m].append(arr)
+            X[m].append(_take_rows(part[m], rows, max_seq_len, stats.get(m)))
         y.append(affect_labels(np.asarray(part["labels"])[rows], task, key))
         split_of.append(np.full(len(rows), split))
     X = {m: v[0] if len(v) == 1 else np.concatenate(v) for m, v in X.items()}
     y = np.concatenate(y)
     return make_bunch(X, y, return_X_y, _descr(key), split=np.concatenate(split_of),
                       task=task, feature_widths=dict(spec.widths))
+
+
+def _take_rows(source, rows, max_seq_len, stats):
+    """float32 ``(len(rows), max_seq_len, d)`` copy of the rows, standardised with ``stats``."""
+    out = np.empty((len(rows), max_seq_len, source.shape[-1]), dtype=np.float32)
+    if stats is not None:
+        mean, std = (s.astype(np.float32) for s in stats)
+    for i, block in _iter_blocks(source, rows, max_seq_len):
+        if stats is not None:
+            block -= mean
+            block /= std
+        out[i:i + len(block)] = block
+    return out
 
 
 def _keep_rows(part, drop_empty_text):
@@ -354,15 +383,14 @@ _PARAMS_DOC = """
 
     Notes
     -----
-    Non-finite audio and vision values (MultiBench audio holds ``-inf``) are replaced by 0 before
-    normalisation.
+    Non-finite values (MultiBench audio holds ``-inf``) are replaced by 0 before normalisation.
 """
 
 
 def _make_fetcher(key, default_task):
     spec = _SPECS[key]
 
-    def fetcher(data_home=None, subset="train", modalities=None, task=default_task,
+    def fetcher(*, data_home=None, subset="train", modalities=None, task=default_task,
                 max_seq_len=50, z_normalize=True, drop_empty_text=True, n_labelled=None,
                 random_state=None, cache=True, return_X_y=False, download_if_missing=True):
         return _fetch_affect(key, data_home, subset, modalities, task, max_seq_len, z_normalize,

@@ -62,8 +62,9 @@ def _rows(split, n_rows):
     return np.arange(n_rows)
 
 
-def fetch_avmnist(data_home=None, subset="train", modalities=None, scale=True, n_labelled=None,
-                  random_state=None, return_X_y=False, download_if_missing=True):
+def fetch_avmnist(*, data_home=None, subset="train", modalities=None, scale=True,
+                  n_labelled=None, random_state=None, return_X_y=False,
+                  download_if_missing=True):
     """Load AV-MNIST (MNIST images + spoken-digit spectrograms) as distributed by MultiBench.
 
     Parameters

@@ -80,7 +80,7 @@ def _read_wav(path, sample_rate):
     return audio.astype(np.float32)
 
 
-def fetch_fsdd(data_home=None, subset="train", modalities=None, sample_rate=None,
+def fetch_fsdd(*, data_home=None, subset="train", modalities=None, sample_rate=None,
                n_labelled=None, random_state=None, verify=True, return_X_y=False,
                download_if_missing=True):
     """Load the Free Spoken Digit Dataset as variable-length waveforms.

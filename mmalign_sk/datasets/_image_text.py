@@ -54,7 +54,7 @@ def _read_rows(path, image_column, caption_column):
     return rows
 
 
-def load_image_caption_pairs(path, image_column="image", caption_column="caption",
+def load_image_caption_pairs(path, *, image_column="image", caption_column="caption",
                              n_samples=None, random_state=None, check_files=True,
                              return_X_y=False):
     """Load image-caption pairs from a local CSV / JSON-lines / parquet table.

@@ -52,7 +52,7 @@ def _read_json(path):
         raise ValueError(f"{path} is not valid JSON (truncated or corrupt?): {exc}") from exc
 
 
-def fetch_mmimdb(data_home=None, subset="train", modalities=None, n_labelled=None,
+def fetch_mmimdb(*, data_home=None, subset="train", modalities=None, n_labelled=None,
                  random_state=None, return_X_y=False, download_if_missing=True):
     """Load MM-IMDb (poster image paths, plot texts, 23 genre labels).
 

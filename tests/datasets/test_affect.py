@@ -13,7 +13,9 @@ from mmalign_sk.datasets import (
     pad_or_truncate,
     safe_load_pickle,
 )
+from mmalign_sk.datasets import _affect, training_statistics
 from mmalign_sk.datasets._affect import load_affect_arrays
+from mmalign_sk.datasets._npy_rows import NpyRows
 
 WIDTHS = {"vision": 35, "audio": 74, "text": 300}  # MOSEI
 
@@ -159,16 +161,46 @@ def test_scarce_subset_seeded(mosei_home):
         fetch_mosei(data_home=home, n_labelled=0, cache=False)
 
 
-def test_cache_memory_maps_and_matches(mosei_home):
+def test_cache_reads_npy_files_and_matches(mosei_home, monkeypatch):
     home, data = mosei_home
     uncached = fetch_mosei(data_home=home, subset="all", cache=False)
     first = fetch_mosei(data_home=home, subset="all", cache=True)
     arrays = load_affect_arrays(home / "multibench" / "mosei_senti_data.pkl", cache=True)
-    assert isinstance(arrays["train"]["text"], np.memmap)
+    assert isinstance(arrays["train"]["text"], NpyRows)
+    np.testing.assert_array_equal(arrays["valid"]["audio"][1:3], data["valid"]["audio"][1:3])
+
+    def no_unpickling(path):
+        raise AssertionError("the warm cache must not unpickle")
+
+    monkeypatch.setattr(_affect, "safe_load_pickle", no_unpickling)
     second = fetch_mosei(data_home=home, subset="all", cache=True)
     for m in ("vision", "audio", "text"):
         np.testing.assert_array_equal(first.X[m], uncached.X[m])
         np.testing.assert_array_equal(second.X[m], uncached.X[m])
+
+
+def test_block_reader_sparse_and_dense_rows(tmp_path):
+    X = np.random.RandomState(0).normal(size=(40, 3, 2)).astype(np.float32)
+    X[5, 1, 0] = -np.inf
+    np.save(tmp_path / "x.npy", X)
+    source = NpyRows(tmp_path / "x.npy")
+    for rows in (np.array([0, 39]), np.arange(3, 9), np.array([1, 5, 6, 30])):
+        got = np.concatenate([b for _, b in _affect._iter_blocks(source, rows, 3, block_rows=2)])
+        expected = np.where(np.isfinite(X[rows]), X[rows], 0)
+        np.testing.assert_array_equal(got, expected)
+    (tmp_path / "t.npy").write_bytes((tmp_path / "x.npy").read_bytes()[:-8])
+    with pytest.raises(ValueError, match="t.npy is truncated"):
+        NpyRows(tmp_path / "t.npy")
+    with pytest.raises(TypeError, match="contiguous row slices"):
+        source[[1, 2]]
+
+
+def test_training_statistics_hand_values():
+    X = np.array([[[1.0, 2.0], [3.0, 2.0]], [[-np.inf, 2.0], [4.0, 2.0]]])
+    mean, std = training_statistics(X)
+    # first feature: values 1, 3, 0 (-inf counted as 0), 4
+    np.testing.assert_allclose(mean, [2.0, 2.0])
+    np.testing.assert_allclose(std, [np.sqrt((1 + 1 + 4 + 4) / 4), 1.0])
 
 
 def test_missing_file_message_names_path(tmp_path):
