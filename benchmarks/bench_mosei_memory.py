@@ -6,12 +6,11 @@ loads the training split in fresh processes three ways:
 
 * ``pickle``     : cache=False, the pickle is unpickled whole (safe unpickler) every time;
 * ``first call`` : cache=True on a cold cache, unpickles once and writes the .npy cache;
-* ``mmap``       : cache=True on a warm cache, memory-maps the .npy files.
+* ``cached``     : cache=True on a warm cache, reads row blocks of the .npy files.
 
 Two peaks are reported next to the size of the returned arrays: the peak of memory allocated
 by Python and numpy during the call (tracemalloc), and the growth of the process's maximum
-resident set size (``ru_maxrss`` after minus resident size before), which also counts the pages
-of memory-mapped files that were read (page cache the OS can drop under pressure).
+resident set size (``VmHWM`` after minus ``VmRSS`` before, from /proc/self/status).
 
     python benchmarks/bench_mosei_memory.py --scale 0.1
     python benchmarks/bench_mosei_memory.py --scale 1.0   # real shape: ~1.9 GB file, ~4 GB disk
@@ -21,7 +20,6 @@ import argparse
 import json
 import os
 import pickle
-import resource
 import subprocess
 import sys
 import tempfile
@@ -49,23 +47,31 @@ def write_pickle(path, scale, seed=0):
     return {s: len(p["labels"]) for s, p in data.items()}
 
 
-def _rss_bytes():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+def _status_bytes(field):
+    """``VmRSS`` (resident now) or ``VmHWM`` (peak resident) of this process, in bytes.
+
+    VmHWM belongs to the process's own address space; ``ru_maxrss`` would not do here, as Linux
+    carries the parent's peak over into a child at exec.
+    """
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"{field} not found in /proc/self/status")
 
 
 def measure(data_home, cache):
     """Run in a child process: one fetch, print JSON with peak growth and output size."""
     from mmalign_sk.datasets import fetch_mosei
 
-    before = _rss_bytes()
+    before = _status_bytes("VmRSS")
     tracemalloc.start()
     start = time.perf_counter()
     data = fetch_mosei(data_home=data_home, subset="train", cache=cache)
     seconds = time.perf_counter() - start
     heap_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = _status_bytes("VmHWM")
     out = sum(a.nbytes for a in data.X.values())
     print(json.dumps({"peak_rss_growth_bytes": peak - before, "peak_heap_bytes": heap_peak,
                       "output_bytes": out, "seconds": seconds, "n_train": len(data.y)}))
@@ -92,7 +98,7 @@ def main():
         sizes = write_pickle(path, args.scale)
         file_bytes = os.path.getsize(path)
         rows = {"pickle": _child(home, False), "first call": _child(home, True),
-                "mmap": _child(home, True)}
+                "cached": _child(home, True)}
     gib = 1024 ** 3
     print(f"MOSEI-shaped pickle, scale {args.scale}: splits {sizes}, "
           f"file {file_bytes / gib:.2f} GiB\n")

@@ -21,7 +21,7 @@ from ._base import (
     missing_file_error,
     scarce_indices,
 )
-from ._npy_rows import NpyRows
+from ._npy_rows import NpyRows, iter_row_blocks
 from ._safe_pickle import safe_load_pickle
 
 MODALITIES = ("vision", "audio", "text")
@@ -203,19 +203,13 @@ def pad_or_truncate(X, max_seq_len):
     return out
 
 
-def _iter_blocks(source, rows, max_seq_len, block_rows=512):
+def _iter_blocks(source, rows, max_seq_len, block_rows=256):
     """Yield ``(i, block)``: float32 copies of ``source[rows[i:i + k]]``, cut/padded in time.
 
     ``source`` is an array or anything sliceable by contiguous rows (:class:`NpyRows`); ``rows``
     are sorted. Non-finite values are replaced by 0.
     """
-    for i in range(0, len(rows), block_rows):
-        sel = np.asarray(rows[i:i + block_rows])
-        lo, hi = int(sel[0]), int(sel[-1]) + 1
-        if hi - lo <= 4 * len(sel):
-            block = np.asarray(source[lo:hi])[sel - lo]
-        else:  # sparse selection: read row by row rather than a long span
-            block = np.concatenate([np.asarray(source[r:r + 1]) for r in sel])
+    for i, block in iter_row_blocks(source, rows, block_rows):
         block = pad_or_truncate(block, max_seq_len).astype(np.float32, copy=True)
         block[~np.isfinite(block)] = 0.0
         yield i, block
@@ -335,9 +329,9 @@ def _keep_rows(part, drop_empty_text):
         return np.ones(n, dtype=bool)
     keep = np.empty(n, dtype=bool)
     text = part["text"]
-    for start in range(0, n, 1024):
-        chunk = np.asarray(text[start:start + 1024])
-        keep[start:start + 1024] = chunk.reshape(len(chunk), -1).sum(1) != 0
+    for start in range(0, n, 256):
+        chunk = np.asarray(text[start:start + 256])
+        keep[start:start + 256] = (chunk != 0).reshape(len(chunk), -1).any(1)
     return keep
 
 

@@ -12,6 +12,7 @@ from ._base import (
     missing_file_error,
     scarce_indices,
 )
+from ._npy_rows import NpyRows, iter_row_blocks
 
 MODALITIES = ("image", "audio")
 N_VALID = 5000
@@ -47,11 +48,13 @@ def _load(folder, key, split):
     path = os.path.join(folder, _FILES[(key, split)])
     if not os.path.exists(path):
         raise missing_file_error(path, _HOW)
-    try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
-    except ValueError as exc:
-        raise ValueError(f"{path} is not a readable .npy file (truncated or corrupt?): {exc}") \
-            from exc
+    if key == "labels":
+        try:
+            return np.load(path, allow_pickle=False)
+        except ValueError as exc:
+            raise ValueError(f"{path} is not a readable .npy file (truncated or corrupt?): "
+                             f"{exc}") from exc
+    return NpyRows(path)  # read row blocks: the audio training file is about 3 GB
 
 
 def _rows(split, n_rows):
@@ -124,8 +127,12 @@ def fetch_avmnist(*, data_home=None, subset="train", modalities=None, scale=True
                     f"{os.path.join(folder, _FILES[(m, file_split)])}: each {m} sample must hold "
                     f"{int(np.prod(_SHAPES[m]))} values {_SHAPES[m]}; got shape {arr.shape[1:]}."
                 )
-            out = np.asarray(arr[rows], dtype=np.float32).reshape((len(rows), *_SHAPES[m]))
-            X[m].append(out / np.float32(255.0) if scale else out)
+            out = np.empty((len(rows), *_SHAPES[m]), dtype=np.float32)
+            for i, block in iter_row_blocks(arr, rows):
+                out[i:i + len(block)] = block.reshape((len(block), *_SHAPES[m]))
+            if scale:
+                out /= np.float32(255.0)
+            X[m].append(out)
         y.append(np.asarray(labels[rows]).astype(np.int64).ravel())
         split_of.append(np.full(len(rows), split))
     X = {m: np.concatenate(v) for m, v in X.items()}

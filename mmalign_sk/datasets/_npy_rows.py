@@ -63,3 +63,20 @@ class NpyRows:
     def __array__(self, dtype=None, copy=None):
         out = self[:]
         return out if dtype is None else out.astype(dtype)
+
+
+def iter_row_blocks(source, rows, block_rows=256):
+    """Yield ``(i, source[rows[i:i + k]])`` for sorted ``rows``, reading contiguous spans.
+
+    ``source`` is an array or anything sliceable by contiguous rows (:class:`NpyRows`). A block
+    whose rows are far apart is read row by row instead of as one long span.
+    """
+    for i in range(0, len(rows), block_rows):
+        sel = np.asarray(rows[i:i + block_rows])
+        lo, hi = int(sel[0]), int(sel[-1]) + 1
+        if hi - lo == len(sel):  # contiguous rows: one read, no gather
+            yield i, np.asarray(source[lo:hi])
+        elif hi - lo <= 4 * len(sel):
+            yield i, np.asarray(source[lo:hi])[sel - lo]
+        else:
+            yield i, np.concatenate([np.asarray(source[r:r + 1]) for r in sel])
