@@ -92,7 +92,7 @@ def load_image_caption_pairs(path, *, image_column="image", caption_column="capt
     >>> list(data.X["text"])
     ['A cat.', 'Two dogs.']
     """
-    path = os.fspath(path)
+    path = os.path.expanduser(os.fspath(path))
     if os.path.isdir(path):
         found = [os.path.join(path, n) for n in _TABLE_NAMES
                  if os.path.exists(os.path.join(path, n))]

@@ -126,9 +126,12 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
                 "model must be a name, a path or a transformers model; got "
                 f"{type(self.model).__name__}."
             )
+        # transformers 5 names the precision argument dtype, 4.x torch_dtype
+        major = int(transformers.__version__.split(".")[0])
+        precision = {"dtype" if major >= 5 else "torch_dtype": dtype}
         try:
             return transformers.AutoModel.from_pretrained(
-                os.fspath(self.model), local_files_only=self.local_files_only, dtype=dtype
+                os.fspath(self.model), local_files_only=self.local_files_only, **precision
             )
         except (OSError, ValueError) as exc:
             raise _not_available(os.fspath(self.model), "model", exc) from exc
@@ -167,7 +170,7 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
         self.device_ = resolve_device(self.device)
         dtype = resolve_dtype(self.dtype, self.device_)
         self.tokenizer_ = self._load_tokenizer()
-        self.model_ = self._load_model(dtype).to(self.device_).eval()
+        self.model_ = self._load_model(dtype).to(device=self.device_, dtype=dtype).eval()
         n_layers = getattr(self.model_.config, "num_hidden_layers", None)
         self.n_layers_ = int(n_layers) + 1 if n_layers is not None else None
         if self.n_layers_ is not None and not -self.n_layers_ <= self.layer < self.n_layers_:
