@@ -7,6 +7,7 @@ checksum is not known refuses to download instead of skipping the check.
 import hashlib
 import os
 import shutil
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,11 +137,17 @@ def download(remote, dirname, timeout=60, chunk_size=1 << 16):
     path = os.path.join(os.fspath(dirname), remote.filename)
     part = path + ".part"
     start = os.path.getsize(part) if os.path.exists(part) else 0
-    with _open_url(remote.url, start, timeout) as response:
-        resumed = start > 0 and getattr(response, "status", 200) == 206
-        with open(part, "ab" if resumed else "wb") as f:
-            for chunk in iter(lambda: response.read(chunk_size), b""):
-                f.write(chunk)
+    try:
+        with _open_url(remote.url, start, timeout) as response:
+            resumed = start > 0 and getattr(response, "status", 200) == 206
+            with open(part, "ab" if resumed else "wb") as f:
+                for chunk in iter(lambda: response.read(chunk_size), b""):
+                    f.write(chunk)
+    except (urllib.error.URLError, OSError) as exc:
+        raise OSError(
+            f"Downloading {remote.filename!r} from {remote.url} failed: {exc}. What arrived is "
+            f"kept in {part} and the next call resumes from there."
+        ) from exc
     digest = sha256sum(part)
     if digest != remote.sha256:
         os.remove(part)

@@ -16,6 +16,7 @@ NAMES = ["3_george_0.wav", "3_george_7.wav", "5_theo_2.wav", "5_theo_12.wav"]
 
 class _RangeHandler(http.server.SimpleHTTPRequestHandler):
     ranges = []
+    honour_range = True
 
     def log_message(self, *args):
         pass
@@ -28,7 +29,7 @@ class _RangeHandler(http.server.SimpleHTTPRequestHandler):
         data = open(path, "rb").read()
         header = self.headers.get("Range")
         type(self).ranges.append(header)
-        if header:
+        if header and type(self).honour_range:
             start = int(header.split("=")[1].split("-")[0])
             self.send_response(206)
             self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
@@ -56,6 +57,7 @@ def server(tmp_path, monkeypatch):
         return _RangeHandler(*args, directory=str(served), **kwargs)
 
     _RangeHandler.ranges = []
+    _RangeHandler.honour_range = True
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -138,3 +140,19 @@ def test_shipped_manifest_is_complete():
     speakers = {n.split("_")[1] for n in m}
     assert digits == {str(d) for d in range(10)} and len(speakers) == 6
     assert sum(_fsdd._split_of(n) == "test" for n in m) == 300
+
+
+def test_download_restarts_when_server_ignores_range(server, tmp_path):
+    served, checksums, _ = server
+    _RangeHandler.honour_range = False
+    name = NAMES[2]
+    full = (served / name).read_bytes()
+    (tmp_path / (name + ".part")).write_bytes(full[:500])
+    path = download(RemoteFile(name, _fsdd.BASE_URL + name, checksums[name]), tmp_path)
+    assert open(path, "rb").read() == full
+
+
+def test_download_http_error_names_url(server, tmp_path):
+    url = _fsdd.BASE_URL + "absent.wav"
+    with pytest.raises(OSError, match="absent.wav.*failed"):
+        download(RemoteFile("absent.wav", url, "0" * 64), tmp_path)
