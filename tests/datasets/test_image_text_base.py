@@ -59,12 +59,11 @@ def test_errors(pairs):
 
 
 def test_parquet_needs_pyarrow(pairs):
-    root, _ = pairs
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        (root / "t.parquet").write_bytes(b"PAR1")
-        with pytest.raises(ImportError, match="pyarrow"):
-            load_image_caption_pairs(root / "t.parquet")
-    else:
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is not None:
         pytest.skip("pyarrow installed: the ImportError path cannot be exercised")
+    root, _ = pairs
+    (root / "t.parquet").write_bytes(b"PAR1")
+    with pytest.raises(ImportError, match="pyarrow"):
+        load_image_caption_pairs(root / "t.parquet")
