@@ -1,0 +1,121 @@
+"""MM-IMDb: movie posters and plot summaries labelled with genres (multi-label)."""
+
+import json
+import os
+
+import numpy as np
+
+from ._base import (
+    check_modalities,
+    check_subset,
+    get_data_home,
+    make_bunch,
+    missing_file_error,
+    scarce_indices,
+)
+
+MODALITIES = ("image", "text")
+GENRES = (
+    "Drama", "Comedy", "Romance", "Thriller", "Crime", "Action", "Adventure", "Horror",
+    "Documentary", "Mystery", "Sci-Fi", "Fantasy", "Family", "Biography", "War", "History",
+    "Music", "Animation", "Musical", "Western", "Sport", "Short", "Film-Noir",
+)
+_SPLIT_KEYS = {"train": "train", "valid": "dev", "test": "test"}
+_HOW = (
+    "MM-IMDb is distributed by its authors at https://github.com/johnarevalo/gmu-mmimdb "
+    "(archive 'mmimdb.tar.gz'); unpack it so that split.json and the folder dataset/ lie in "
+    "<data_home>/mmimdb/."
+)
+
+DESCR = """MM-IMDb (Arevalo et al. 2017)
+
+Files under <data_home>/mmimdb/: split.json ({"train": [ids], "dev": [ids], "test": [ids]}) and
+dataset/<id>.json (fields "plot": list of plot summaries, "genres": list of genre names) with
+dataset/<id>.jpeg (the poster). Obtain mmimdb.tar.gz from https://github.com/johnarevalo/gmu-mmimdb.
+Splits (authors'): train 15552, dev/valid 2608, test 7799 (25959 movies).
+Task: multi-label classification over the 23 genres in GENRES; y is an (n, 23) 0/1 matrix.
+X["text"] holds the first plot summary of each movie (str), X["image"] the poster's path (str);
+turn them into features with PretrainedTextFeatures / PretrainedImageFeatures.
+Licence: IMDb data for research use (see the authors' repository).
+Citation: Arevalo, Solorio, Montes-y-Gomez, Gonzalez. Gated multimodal units for information
+fusion. ICLR 2017 Workshop.
+"""
+
+
+def _read_json(path):
+    if not os.path.exists(path):
+        raise missing_file_error(path, _HOW)
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is not valid JSON (truncated or corrupt?): {exc}") from exc
+
+
+def fetch_mmimdb(*, data_home=None, subset="train", modalities=None, n_labelled=None,
+                 random_state=None, return_X_y=False, download_if_missing=True):
+    """Load MM-IMDb (poster image paths, plot texts, 23 genre labels).
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Data folder (see :func:`get_data_home`); files are expected under ``<data_home>/mmimdb``.
+    subset : {"train", "valid", "test", "all"}, default="train"
+        Split(s); "valid" is the authors' "dev" split.
+    modalities : sequence of {"image", "text"}, default=None
+        Modalities to return (None: both).
+    n_labelled : int, default=None
+        Keep at most this many movies per split (seeded by ``random_state``).
+    random_state : int, RandomState instance or None, default=None
+        Seed for ``n_labelled``.
+    return_X_y : bool, default=False
+        Return ``(X, y)`` instead of a Bunch.
+    download_if_missing : bool, default=True
+        Kept for the fetcher signature: the archive is obtained by hand; a missing file raises
+        ``FileNotFoundError`` naming the expected path.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``X`` with ``"image"`` (poster paths) and ``"text"`` (plots) object arrays, ``y`` (n, 23)
+        int64 multi-label matrix, ``ids``, ``split``, ``target_names`` and ``DESCR``.
+
+    Examples
+    --------
+    >>> from mmalign_sk.datasets import fetch_mmimdb
+    >>> data = fetch_mmimdb(subset="test")  # doctest: +SKIP
+    >>> data.y.shape  # doctest: +SKIP
+    (7799, 23)
+    """
+    splits = check_subset(subset)
+    modalities = check_modalities(modalities, MODALITIES)
+    folder = os.path.join(get_data_home(data_home), "mmimdb")
+    split_ids = _read_json(os.path.join(folder, "split.json"))
+    rng = np.random.RandomState(random_state) if isinstance(random_state, (int, np.integer)) \
+        else random_state
+    genre_index = {g: i for i, g in enumerate(GENRES)}
+    texts, images, y, ids, split_of = [], [], [], [], []
+    for split in splits:
+        key = _SPLIT_KEYS[split]
+        if key not in split_ids:
+            raise ValueError(f"{os.path.join(folder, 'split.json')} has no {key!r} list.")
+        chosen = [split_ids[key][i] for i in scarce_indices(len(split_ids[key]), n_labelled, rng)]
+        for movie in chosen:
+            record = _read_json(os.path.join(folder, "dataset", f"{movie}.json"))
+            plot = record.get("plot")
+            if isinstance(plot, list):
+                plot = plot[0] if plot else ""
+            texts.append(plot or "")
+            images.append(os.path.join(folder, "dataset", f"{movie}.jpeg"))
+            row = np.zeros(len(GENRES), dtype=np.int64)
+            for genre in record.get("genres", []):
+                if genre in genre_index:
+                    row[genre_index[genre]] = 1
+            y.append(row)
+            ids.append(str(movie))
+            split_of.append(split)
+    columns = {"image": np.array(images, dtype=object), "text": np.array(texts, dtype=object)}
+    X = {m: columns[m] for m in modalities}
+    y = np.stack(y) if y else np.zeros((0, len(GENRES)), dtype=np.int64)
+    return make_bunch(X, y, return_X_y, DESCR, ids=np.array(ids, dtype=object),
+                      split=np.array(split_of), target_names=np.array(GENRES))

@@ -1,0 +1,208 @@
+"""Per-layer features of a pretrained language model (Hugging Face transformers)."""
+
+import copy
+import os
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._device import check_positive_int, resolve_device, resolve_dtype
+
+POOLINGS = ("mean", "last")
+
+
+def _as_texts(X):
+    if isinstance(X, str) or not hasattr(X, "__len__"):
+        raise TypeError(f"X must be a sequence of strings; got {type(X).__name__}.")
+    texts = list(X)
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+    if bad:
+        raise TypeError(f"X must hold strings only; X[{bad[0]}] is {type(texts[bad[0]]).__name__}.")
+    if not texts:
+        raise ValueError("X must hold at least one text; got 0.")
+    return texts
+
+
+def _not_available(name, what, exc):
+    return OSError(
+        f"The {what} {name!r} is not available locally and mmalign_sk does not download models. "
+        "On a machine with internet, run `huggingface-cli download "
+        f"{name}` (it goes to the Hugging Face cache, ~/.cache/huggingface/hub, or $HF_HOME) "
+        "and copy that cache here, or save the model and tokenizer with `save_pretrained(folder)` "
+        f"and pass the folder's path. Original error: {exc}"
+    )
+
+
+def pool_hidden(hidden, mask, pooling):
+    """Pool ``hidden`` (n, t, d) over tokens where ``mask`` (n, t) is 1: mean or last token."""
+    mask = mask.to(hidden.dtype)
+    if pooling == "mean":
+        return (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True).clamp_min(1)
+    positions = torch.arange(mask.shape[1], device=mask.device)
+    last = (mask * positions).argmax(1)  # last real token, for left or right padding
+    return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
+
+
+class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
+    """Pooled hidden states of every layer of a Hugging Face language model.
+
+    Works with encoder models (BERT-like) and decoder-only causal models (GPT-2, BLOOM, LLaMA,
+    ...). Models are loaded from local files only; see Raises.
+
+    Parameters
+    ----------
+    model : str, path-like or transformers.PreTrainedModel, default="gpt2"
+        Model name in the local Hugging Face cache, a folder written by ``save_pretrained``, or
+        a model instance.
+    tokenizer : str, path-like, tokenizer instance or None, default=None
+        Tokenizer; None loads it from ``model`` (which must then be a name or path). A tokenizer
+        without a padding token gets its end-of-sequence token as padding (on a copy).
+    layer : int, default=-1
+        Index into the hidden states that :meth:`transform` returns (0 = embedding output,
+        -1 = last layer).
+    pooling : {"mean", "last"}, default="mean"
+        Mean over the real (non-padding) tokens, or the last real token.
+    batch_size : int, default=32
+        Texts per forward pass.
+    max_length : int, default=512
+        Tokens kept per text (longer texts are truncated).
+    device : str or torch.device, default="auto"
+        ``"auto"`` uses CUDA when available.
+    dtype : {"auto", "float32", "float16", "bfloat16"}, default="auto"
+        Model precision: ``"auto"`` is bfloat16 (or float16) on CUDA and float32 on CPU. Half
+        precision needs CUDA. Outputs are always float32.
+    local_files_only : bool, default=True
+        Never reach the network when loading by name.
+
+    Attributes
+    ----------
+    model_ : transformers.PreTrainedModel
+        The loaded model, in eval mode.
+    tokenizer_ : tokenizer
+    n_layers_ : int
+        Number of hidden states returned by :meth:`transform_layers` (layers + embeddings).
+    device_ : torch.device
+
+    Raises
+    ------
+    OSError
+        From :meth:`fit`, when a named model or tokenizer is not available locally; the message
+        says how to download it and where to put it.
+
+    Examples
+    --------
+    >>> from transformers import GPT2Config, GPT2Model
+    >>> from mmalign_sk.features import PretrainedTextFeatures
+    >>> from mmalign_sk.features import make_character_tokenizer
+    >>> model = GPT2Model(GPT2Config(n_layer=2, n_embd=16, n_head=2, vocab_size=128))
+    >>> feats = PretrainedTextFeatures(model, tokenizer=make_character_tokenizer())
+    >>> feats.fit(["a cat", "two dogs"]).transform(["a cat", "two dogs"]).shape
+    (2, 16)
+    >>> [a.shape for a in feats.transform_layers(["a cat"])]
+    [(1, 16), (1, 16), (1, 16)]
+    """
+
+    def __init__(self, model="gpt2", tokenizer=None, layer=-1, pooling="mean", batch_size=32,
+                 max_length=512, device="auto", dtype="auto", local_files_only=True):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.layer = layer
+        self.pooling = pooling
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.device = device
+        self.dtype = dtype
+        self.local_files_only = local_files_only
+
+    def _load_model(self, dtype):
+        import transformers
+
+        if isinstance(self.model, torch.nn.Module):
+            return copy.deepcopy(self.model).to(dtype)
+        if not isinstance(self.model, (str, os.PathLike)):
+            raise TypeError(
+                "model must be a name, a path or a transformers model; got "
+                f"{type(self.model).__name__}."
+            )
+        # transformers 5 names the precision argument dtype, 4.x torch_dtype
+        major = int(transformers.__version__.split(".")[0])
+        precision = {"dtype" if major >= 5 else "torch_dtype": dtype}
+        try:
+            return transformers.AutoModel.from_pretrained(
+                os.fspath(self.model), local_files_only=self.local_files_only, **precision
+            )
+        except (OSError, ValueError) as exc:
+            raise _not_available(os.fspath(self.model), "model", exc) from exc
+
+    def _load_tokenizer(self):
+        import transformers
+
+        source = self.model if self.tokenizer is None else self.tokenizer
+        if isinstance(source, torch.nn.Module):
+            raise ValueError("tokenizer must be given when model is a model instance; got None.")
+        if isinstance(source, (str, os.PathLike)):
+            try:
+                tok = transformers.AutoTokenizer.from_pretrained(
+                    os.fspath(source), local_files_only=self.local_files_only
+                )
+            except (OSError, ValueError) as exc:
+                raise _not_available(os.fspath(source), "tokenizer", exc) from exc
+        else:
+            tok = copy.deepcopy(source)
+        if tok.pad_token is None:
+            if tok.eos_token is None:
+                raise ValueError(
+                    "the tokenizer has neither a padding nor an end-of-sequence token."
+                )
+            tok.pad_token = tok.eos_token
+        return tok
+
+    def fit(self, X=None, y=None):
+        """Load the model and tokenizer; ``X`` is only validated (nothing is learned)."""
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}; got {self.pooling!r}.")
+        check_positive_int(self.batch_size, "batch_size")
+        check_positive_int(self.max_length, "max_length")
+        if X is not None:
+            _as_texts(X)
+        self.device_ = resolve_device(self.device)
+        dtype = resolve_dtype(self.dtype, self.device_)
+        self.tokenizer_ = self._load_tokenizer()
+        self.model_ = self._load_model(dtype).to(device=self.device_, dtype=dtype).eval()
+        n_layers = getattr(self.model_.config, "num_hidden_layers", None)
+        self.n_layers_ = int(n_layers) + 1 if n_layers is not None else None
+        if self.n_layers_ is not None and not -self.n_layers_ <= self.layer < self.n_layers_:
+            raise ValueError(
+                f"layer must index one of the {self.n_layers_} hidden states; got {self.layer}."
+            )
+        return self
+
+    @torch.no_grad()
+    def transform_layers(self, X):
+        """Pooled features of every hidden state: a list of ``(n_samples, hidden)`` float32 arrays.
+
+        Element 0 is the embedding output, element ``l`` the output of layer ``l``.
+        """
+        check_is_fitted(self, "model_")
+        texts = _as_texts(X)
+        per_layer = None
+        for start in range(0, len(texts), self.batch_size):
+            batch = self.tokenizer_(texts[start:start + self.batch_size], padding=True,
+                                    truncation=True, max_length=self.max_length,
+                                    return_tensors="pt")
+            batch = {k: v.to(self.device_) for k, v in batch.items()
+                     if k in ("input_ids", "attention_mask", "token_type_ids")}
+            out = self.model_(**batch, output_hidden_states=True)
+            pooled = [pool_hidden(h, batch["attention_mask"], self.pooling).float().cpu().numpy()
+                      for h in out.hidden_states]
+            if per_layer is None:
+                per_layer = [[] for _ in pooled]
+            for store, p in zip(per_layer, pooled):
+                store.append(p)
+        return [np.concatenate(p).astype(np.float32) for p in per_layer]
+
+    def transform(self, X):
+        """Pooled features of hidden state ``layer``: ``(n_samples, hidden)`` float32."""
+        return self.transform_layers(X)[self.layer]

@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+import timm
+import torch
+from PIL import Image
+
+from mmalign_sk.features import PretrainedImageFeatures
+
+KW = dict(img_size=32, patch_size=8, depth=2)
+
+
+def _images(n=5, seed=0):
+    return np.random.RandomState(seed).normal(size=(n, 3, 32, 32)).astype(np.float32)
+
+
+def _vit():
+    torch.manual_seed(0)
+    return timm.create_model("vit_tiny_patch16_224", pretrained=False, **KW).eval()
+
+
+@pytest.mark.parametrize("pooling", ["mean", "cls"])
+def test_vit_blocks_match_manual_forward(pooling):
+    model, X = _vit(), _images()
+    layers = PretrainedImageFeatures(model, pooling=pooling, batch_size=2).fit().transform_layers(X)
+    with torch.no_grad():
+        tokens = model.norm_pre(model._pos_embed(model.patch_embed(torch.from_numpy(X))))
+        for block, got in zip(model.blocks, layers):
+            tokens = block(tokens)
+            expected = tokens.mean(1) if pooling == "mean" else tokens[:, 0]
+            np.testing.assert_allclose(got, expected.numpy(), rtol=1e-4, atol=1e-5)
+    assert len(layers) == 2 and layers[0].shape == (5, 192)
+
+
+def test_by_name_with_checkpoint_and_determinism(tmp_path):
+    model = _vit()
+    torch.save(model.state_dict(), tmp_path / "w.pth")
+    named = PretrainedImageFeatures("vit_tiny_patch16_224", checkpoint_path=tmp_path / "w.pth",
+                                    model_kwargs=KW).fit()
+    inst = PretrainedImageFeatures(model).fit()
+    X = _images()
+    np.testing.assert_allclose(named.transform(X), inst.transform(X), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(inst.transform(X), inst.transform(X))
+    np.testing.assert_array_equal(inst.transform(X), inst.transform_layers(X)[-1])
+
+
+def test_convnet_stages_pool_over_space():
+    torch.manual_seed(0)
+    model = timm.create_model("convnext_atto", pretrained=False).eval()
+    X = _images(2)
+    layers = PretrainedImageFeatures(model).fit().transform_layers(X)
+    assert [a.shape[1] for a in layers] == [40, 80, 160, 320]
+    with torch.no_grad():
+        x = model.stem(torch.from_numpy(X))
+        for stage, got in zip(model.stages, layers):
+            x = stage(x)
+            np.testing.assert_allclose(got, x.mean((2, 3)).numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_paths_use_timm_transform(tmp_path):
+    rng = np.random.RandomState(0)
+    paths = []
+    for i in range(2):
+        img = Image.fromarray(rng.randint(0, 256, size=(40, 50, 3), dtype=np.uint8))
+        img.save(tmp_path / f"{i}.png")
+        paths.append(str(tmp_path / f"{i}.png"))
+    feats = PretrainedImageFeatures(_vit()).fit()
+    manual = np.stack([feats.transform_(Image.open(p).convert("RGB")).numpy() for p in paths])
+    assert manual.shape == (2, 3, 32, 32)
+    np.testing.assert_allclose(feats.transform(paths), feats.transform(manual), rtol=1e-5,
+                               atol=1e-6)
+    with pytest.raises(ValueError, match="cannot read image"):
+        feats.transform([str(tmp_path / "missing.png")])
+
+
+def test_pretrained_weights_missing_explains_download(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    with pytest.raises(OSError, match="huggingface-cli download timm/vit_tiny_patch16_224"):
+        PretrainedImageFeatures("vit_tiny_patch16_224", model_kwargs=KW).fit()
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="cannot find the blocks"):
+        PretrainedImageFeatures(torch.nn.Linear(3, 3)).fit()
+    with pytest.raises(ValueError, match="pooling"):
+        PretrainedImageFeatures(_vit(), pooling="max").fit()
+    feats = PretrainedImageFeatures(_vit()).fit()
+    with pytest.raises(ValueError, match="channels, height, width"):
+        feats.transform(np.zeros((2, 32, 32), dtype=np.float32))
+    with pytest.raises(TypeError, match="image paths"):
+        feats.transform([1, 2])
+    with pytest.raises(ValueError, match="timm does not know"):
+        PretrainedImageFeatures("no_such_model_xyz", pretrained=False).fit()
