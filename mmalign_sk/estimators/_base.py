@@ -112,8 +112,23 @@ class MultimodalNetMixin:
         self._fit_targets(y, n)
         self.seed_ = draw_seed(self.random_state)
 
-    def initialize(self):
-        """Resolve ``device="auto"`` and initialise module, criterion, optimizer, callbacks."""
+    def initialize(self, X=None, y=None):
+        """Build the network for data like ``X, y`` and initialise everything, without training.
+
+        The network's size comes from the data, so the first call needs ``X`` and ``y`` (for
+        example to load saved parameters with ``load_params`` afterwards). ``fit`` calls it.
+
+        Parameters
+        ----------
+        X, y : optional
+            Data like the training data (a few samples suffice).
+
+        Returns
+        -------
+        self
+        """
+        if X is not None:
+            self._prepare(X, y)
         requested = self.__dict__.get("device_requested_", self.device)
         if isinstance(requested, str) and requested == "auto":
             self.device_requested_ = "auto"
@@ -236,8 +251,8 @@ class MultimodalNetMixin:
         """Build one encoder + head per modality, each seeded by ``(seed_, modality)``."""
         if "input_shapes_" not in self.__dict__:
             raise RuntimeError(
-                f"{type(self).__name__} sizes its network from the data; call fit(X, y) instead "
-                "of initialize()."
+                f"{type(self).__name__} sizes its network from the data; call fit(X, y) or "
+                "initialize(X, y)."
             )
         encoders, heads, widths = {}, {}, {}
         for m in self.modalities_:

@@ -85,7 +85,8 @@ class ClassifierTargetsMixin:
         -------
         ndarray of shape (n,)
         """
-        return np.asarray(self.classes_)[self._predict_raw(X, modality).argmax(axis=1)]
+        indices = self._predict_raw(X, modality).argmax(axis=1)
+        return np.asarray(self.classes_)[indices]
 
     def score_modality(self, X, y, modality):
         """Accuracy of one modality's own prediction.
