@@ -3,6 +3,7 @@
 import numbers
 from collections.abc import Mapping
 
+import scipy.sparse as sp
 import torch
 import torch.nn as nn
 from skorch import NeuralNetClassifier, NeuralNetRegressor
@@ -50,7 +51,7 @@ class AlignedContrastiveMixin:
             check_modality_names(self.modalities, "modalities", minimum=2)
 
     def _as_mapping(self, X):
-        if not isinstance(X, Mapping):
+        if not isinstance(X, Mapping) or sp.issparse(X):
             raise TypeError(
                 f"{type(self).__name__} needs X as a mapping {{modality: array}} such as a "
                 f"skorch.helper.SliceDict; got {type(X).__name__}."

@@ -13,7 +13,7 @@ from skorch.utils import is_dataset, to_numpy, to_tensor
 
 from ..encoders import LinearHead, build_encoder, output_width
 from ._device import cuda_index, resolve_device
-from ._inputs import ARRAY_KEY, check_inputs, check_same_length, select_modalities
+from ._inputs import check_inputs
 from ._network import MultimodalNetwork
 from ._seeding import derive_seed, draw_seed
 
@@ -27,10 +27,6 @@ def _concat(parts):
     if isinstance(first, Mapping):
         return {key: _concat([p[key] for p in parts]) for key in first}
     return torch.cat(parts)
-
-
-def _sample_shape(data):
-    return tuple(int(s) for s in np.shape(data)[1:])
 
 
 def _shapes_match(fitted, given):
@@ -98,19 +94,23 @@ class MultimodalNetMixin:
 
     # ------------------------------------------------------------------ fitting
     def _prepare(self, X, y):
-        """Read modalities, sample shapes and targets from the data; draw the seed of this fit."""
+        """Read modalities, sample shapes and targets from the data; draw the seed of this fit.
+
+        Returns the validated inputs and training targets, so that ``fit`` does not check them
+        twice.
+        """
         self._check_hyperparameters()
         mapping = self._as_mapping(X)
         modalities = self._fit_modalities(mapping)
-        raw = select_modalities(mapping, modalities)
-        raw = {m: a if hasattr(a, "shape") else np.asarray(a) for m, a in raw.items()}
-        n = check_same_length(raw)
+        inputs = _CheckedInputs(check_inputs(mapping, modalities))
         self.modalities_ = tuple(modalities)
-        self.input_shapes_ = {m: _sample_shape(a) for m, a in raw.items()}
-        if not isinstance(X, Mapping) and len(np.shape(X)) == 2:
-            self.n_features_in_ = int(np.shape(X)[1])
-        self._fit_targets(y, n)
+        self.input_shapes_ = {m: tuple(int(s) for s in a.shape[1:]) for m, a in inputs.items()}
+        self.__dict__.pop("n_features_in_", None)
+        if not isinstance(X, Mapping) and len(self.input_shapes_[modalities[0]]) == 1:
+            self.n_features_in_ = self.input_shapes_[modalities[0]][0]
+        targets = self._fit_targets(y, len(next(iter(inputs.values()))))
         self.seed_ = draw_seed(self.random_state)
+        return inputs, targets
 
     def initialize(self, X=None, y=None):
         """Build the network for data like ``X, y`` and initialise everything, without training.
@@ -149,9 +149,11 @@ class MultimodalNetMixin:
         self
         """
         if not self.warm_start or not self.initialized_:
-            self._prepare(X, y)
+            inputs, targets = self._prepare(X, y)
             self.initialize()
-        return self.partial_fit(X, y, _routing_method="fit", **fit_params)
+        else:
+            inputs, targets = self._checked_data(X, y)
+        return self._train(inputs, targets, "fit", fit_params)
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
         """Train for ``max_epochs`` more epochs without re-initialising.
@@ -167,18 +169,22 @@ class MultimodalNetMixin:
         -------
         self
         """
-        routing = fit_params.pop("_routing_method", "partial_fit")
+        if not self.initialized_ or "input_shapes_" not in self.__dict__:
+            inputs, targets = self._prepare(X, y)
+            self.initialize()
+        else:
+            inputs, targets = self._checked_data(X, y)
+        return self._train(inputs, targets, "partial_fit", fit_params)
+
+    def _checked_data(self, X, y):
+        inputs = self._model_inputs(X)
+        return inputs, self._training_targets(y, len(next(iter(inputs.values()))))
+
+    def _train(self, inputs, targets, routing, fit_params):
         if fit_params:
             raise TypeError(
                 f"{type(self).__name__}.fit got unexpected keyword arguments {sorted(fit_params)}."
             )
-        if not self.initialized_ or "input_shapes_" not in self.__dict__:
-            self._prepare(X, y)
-            self.initialize()
-        mapping = self._as_mapping(X)
-        inputs = _CheckedInputs(check_inputs(mapping, self.modalities_))
-        self._check_input_shapes(inputs)
-        targets = self._training_targets(y, len(next(iter(inputs.values()))))
         with self._forked_rng():
             NeuralNet.partial_fit(self, inputs, targets, _routing_method=routing)
         return self
@@ -271,16 +277,22 @@ class MultimodalNetMixin:
         for m, data in inputs.items():
             fitted, given = self.input_shapes_[m], tuple(data.shape[1:])
             if not _shapes_match(fitted, given):
+                if "n_features_in_" in self.__dict__ and len(given) == 1:
+                    raise ValueError(  # scikit-learn's wording for plain 2-D arrays
+                        f"X has {given[0]} features, but {type(self).__name__} is expecting "
+                        f"{self.n_features_in_} features as input."
+                    )
                 raise ValueError(
                     f"X[{m!r}] has samples of shape {given}, but {type(self).__name__} was fitted "
                     f"on samples of shape {tuple(fitted)}."
                 )
 
     def _model_inputs(self, X, modalities=None):
-        """Validated float32 ``{modality: data}`` for prediction; datasets pass through."""
+        """Validated float32 ``{modality: data}`` of a fitted estimator; datasets pass through."""
         if is_dataset(X) or isinstance(X, _CheckedInputs):
             return X
-        self.check_is_fitted()
+        if "input_shapes_" not in self.__dict__:
+            self.check_is_fitted()
         inputs = _CheckedInputs(check_inputs(self._as_mapping(X), modalities or self.modalities_))
         self._check_input_shapes(inputs)
         return inputs

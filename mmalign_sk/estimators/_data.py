@@ -62,7 +62,13 @@ class BatchIterator:
     [[0, 1], [2, 3], [4]]
     """
 
-    def __init__(self, dataset, batch_size=128, shuffle=False, drop_last=False, generator=None):
+    def __init__(self, dataset, batch_size=128, shuffle=False, drop_last=False, generator=None,
+                 **dataloader_options):
+        if dataloader_options:
+            raise TypeError(
+                f"BatchIterator does not take {sorted(dataloader_options)} (DataLoader options); "
+                "pass iterator_train=torch.utils.data.DataLoader (and/or iterator_valid) to use them."
+            )
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)

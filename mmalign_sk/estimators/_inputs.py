@@ -92,15 +92,16 @@ def check_inputs(X, modalities, name="X"):
 def check_classification_y(y, estimator_name, regressor_name):
     """1-D class labels; a clear error for continuous or multi-output targets."""
     if y is None:
-        raise ValueError(f"{estimator_name} needs y (class labels); got None.")
+        raise ValueError(f"{estimator_name} requires y to be passed, but the target y is None; "
+                         "it needs class labels.")
     y = np.asarray(y.cpu() if isinstance(y, torch.Tensor) else y)
     if y.ndim == 2 and y.shape[1] == 1:
-        y = y.ravel()
+        y = column_or_1d(y, warn=True)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D class labels for {estimator_name}; got shape {y.shape}.")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError("y contains NaN or infinity.")
-    kind = type_of_target(y, input_name="y")
+    kind = type_of_target(y, input_name="y", raise_unknown=True)
     if kind not in ("binary", "multiclass"):
         raise ValueError(
             f"y must hold class labels for {estimator_name}; got a {kind!r} target "
@@ -112,7 +113,8 @@ def check_classification_y(y, estimator_name, regressor_name):
 def check_regression_y(y, estimator_name, classifier_name):
     """Float32 targets of shape (n,) or (n, k); a clear error for labels that are not numbers."""
     if y is None:
-        raise ValueError(f"{estimator_name} needs y (numeric targets); got None.")
+        raise ValueError(f"{estimator_name} requires y to be passed, but the target y is None; "
+                         "it needs numeric targets.")
     if isinstance(y, torch.Tensor):
         y = y.detach().cpu().numpy()
     y_arr = np.asarray(y)

@@ -35,11 +35,10 @@ class ClassifierTargetsMixin:
     def _fit_targets(self, y, n_samples):
         y = check_classification_y(y, type(self).__name__, self._counterpart)
         check_n_samples(n_samples, y)
-        if self.classes is not None and len(self.classes):
-            self._encode_labels(y)  # every label must be a declared class
-        else:
+        if self.classes is None or not len(self.classes):
             self.classes_inferred_ = np.unique(y)
         self.n_outputs_ = len(self.classes_)
+        return self._encode_labels(y)
 
     def _encode_labels(self, y):
         classes = np.asarray(self.classes_)
@@ -75,8 +74,9 @@ class ClassifierTargetsMixin:
         Returns
         -------
         ndarray of shape (n, n_classes)
+            float64, as scikit-learn's classifiers return.
         """
-        return self._predict_raw(X, modality)
+        return self._predict_raw(X, modality).astype(np.float64)
 
     def predict(self, X, modality=None):
         """Class labels; ``modality`` as in :meth:`predict_proba`.
@@ -120,11 +120,17 @@ class RegressorTargetsMixin:
         ]
         return self._add_progress_bar(callbacks)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y may be (n, n_targets)
+        return tags
+
     def _fit_targets(self, y, n_samples):
         y = check_regression_y(y, type(self).__name__, self._counterpart)
         check_n_samples(n_samples, y)
         self.target_ndim_ = y.ndim
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        return y.reshape(len(y), -1)
 
     def _training_targets(self, y, n_samples):
         y = check_regression_y(y, type(self).__name__, self._counterpart)
@@ -151,13 +157,15 @@ class RegressorTargetsMixin:
         Returns
         -------
         ndarray of shape (n,) or (n, n_targets), like ``y`` in fit
+            float64, as scikit-learn's regressors return.
         """
-        raw = self._predict_raw(X, modality)
+        raw = self._predict_raw(X, modality).astype(np.float64)
         return raw.ravel() if self.target_ndim_ == 1 else raw
 
-    def predict_proba(self, X, modality=None):
-        """The network's raw output (skorch compatibility); same values as :meth:`predict`."""
-        return self._predict_raw(X, modality)
+    @property
+    def predict_proba(self):
+        """Regressors have no ``predict_proba`` (scikit-learn convention); use ``predict``."""
+        raise AttributeError(f"{type(self).__name__} has no predict_proba; use predict.")
 
     def score_modality(self, X, y, modality):
         """Coefficient of determination R^2 of one modality's own prediction.

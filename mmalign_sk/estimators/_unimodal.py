@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+import scipy.sparse as sp
 import torch
 import torch.nn as nn
 from skorch import NeuralNetClassifier, NeuralNetRegressor
@@ -23,7 +24,7 @@ class UnimodalMixin:
             raise TypeError(f"modality must be None or a modality name (str); got {self.modality!r}.")
 
     def _as_mapping(self, X):
-        if isinstance(X, Mapping):
+        if isinstance(X, Mapping) and not sp.issparse(X):
             return X
         if self.modality is not None:
             raise TypeError(

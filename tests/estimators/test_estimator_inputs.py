@@ -38,7 +38,7 @@ def test_wrong_kind_of_labels(data):
         AlignedContrastiveRegressor(**FAST).fit(X, np.array(["a", "b"])[y % 2])
     with pytest.raises(ValueError, match="y must be 1-D class labels"):
         UnimodalClassifier(modality="x1", **FAST).fit(X, np.stack([y, y], axis=1))
-    with pytest.raises(ValueError, match="needs y"):
+    with pytest.raises(ValueError, match="requires y to be passed, but the target y is None"):
         UnimodalRegressor(modality="x1", **FAST).fit(X, None)
     est = AlignedContrastiveClassifier(classes=[0, 1], **FAST)
     with pytest.raises(ValueError, match=r"labels \[2, 3\] that are not among the classes"):
