@@ -86,6 +86,16 @@ class MultimodalNetMixin:
 
     __repr__ = BaseEstimator.__repr__
 
+    def __setstate__(self, state):
+        # skorch maps saved tensors to state["device"]; an estimator pickled before fitting still
+        # has device="auto", which torch does not know (it holds no tensors yet)
+        auto = isinstance(state.get("device"), str) and state["device"] == "auto"
+        if auto:
+            state = {**state, "device": "cpu"}
+        super().__setstate__(state)
+        if auto:
+            self.__dict__["device"] = "auto"
+
     # ------------------------------------------------------------------ callbacks
     def _add_progress_bar(self, callbacks):
         if self.progress_bar:

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from mmalign_sk.encoders import SmallCNN
+from encoder_testing import seeded_single_thread  # noqa: F401 (fixture)
 
 
 def test_layers_are_space_averaged_block_outputs():

@@ -4,6 +4,7 @@ import torch.nn as nn
 
 from mmalign_sk.encoders import (MLP, LinearHead, ProjectionHead, build_encoder, get_encoder_class,
                                  make_activation, output_width)
+from encoder_testing import seeded_single_thread  # noqa: F401 (fixture)
 
 
 def test_heads():

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from mmalign_sk.encoders import MLP
+from encoder_testing import seeded_single_thread  # noqa: F401 (fixture)
 
 
 def _numpy_forward(mlp, x):

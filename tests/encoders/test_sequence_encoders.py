@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from mmalign_sk.encoders import GRUSequenceEncoder, TransformerSequenceEncoder, padding_mask
+from encoder_testing import seeded_single_thread  # noqa: F401 (fixture)
 
 
 def _nonzero_sequence(length, features, seed):

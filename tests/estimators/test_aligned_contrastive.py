@@ -5,6 +5,7 @@ from sklearn.model_selection import GridSearchCV
 from mmalign_sk.estimators import (AlignedContrastiveClassifier, AlignedContrastiveRegressor,
                                    UnimodalClassifier, UnimodalRegressor, make_modality_scorer)
 from mmalign_sk.metrics import make_alignment_scorer, mutual_knn
+from estimator_testing import one_torch_thread, data, make_data  # noqa: F401 (fixtures)
 
 SMALL = dict(encoder__depth=2, max_epochs=4, batch_size=64, lr=1e-2)
 

@@ -4,6 +4,7 @@ from skorch.dataset import Dataset
 from torch.utils.data import Subset, TensorDataset
 
 from mmalign_sk.estimators import BatchIterator
+from estimator_testing import one_torch_thread  # noqa: F401 (fixtures)
 
 
 def _dataset(n=10):

@@ -3,6 +3,7 @@ import torch
 from skorch.callbacks import Callback, Checkpoint, LoadInitState
 
 from mmalign_sk.estimators import AlignedContrastiveClassifier
+from estimator_testing import one_torch_thread, data  # noqa: F401 (fixtures)
 
 PARAMS = dict(encoder__depth=2, alignment_weight=0.5, batch_size=64, lr=1e-2, random_state=4)
 

@@ -5,6 +5,7 @@ from skorch.dataset import ValidSplit
 from torch.optim.lr_scheduler import StepLR
 
 from mmalign_sk.estimators import AlignedContrastiveClassifier, UnimodalRegressor
+from estimator_testing import one_torch_thread, data  # noqa: F401 (fixtures)
 
 SMALL = dict(encoder__depth=2, batch_size=64, random_state=0)
 

@@ -4,6 +4,7 @@ from skorch.helper import SliceDict
 
 from mmalign_sk.estimators import (AlignedContrastiveClassifier, AlignedContrastiveRegressor,
                                    UnimodalClassifier, UnimodalRegressor)
+from estimator_testing import one_torch_thread, data  # noqa: F401 (fixtures)
 
 FAST = dict(max_epochs=1, random_state=0)
 

@@ -8,6 +8,7 @@ from sklearn.base import clone
 from skorch.exceptions import DeviceWarning
 
 from mmalign_sk.estimators import AlignedContrastiveClassifier, UnimodalClassifier
+from estimator_testing import one_torch_thread, data  # noqa: F401 (fixtures)
 
 SMALL = dict(encoder__depth=2, max_epochs=3, batch_size=64, lr=1e-2)
 
@@ -67,6 +68,9 @@ def test_refit_is_idempotent(data):
 
 def test_pickle_round_trip(data):
     X, y = data
+    unfitted = pickle.loads(pickle.dumps(AlignedContrastiveClassifier(encoder__depth=3)))
+    assert unfitted.get_params()["device"] == "auto" and unfitted.device == "auto"
+    assert unfitted.get_params()["encoder__depth"] == 3
     est = AlignedContrastiveClassifier(alignment_weight=0.3, random_state=0, **SMALL).fit(X, y)
     again = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(again.predict_proba(X), est.predict_proba(X))

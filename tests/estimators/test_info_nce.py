@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from mmalign_sk.estimators import multimodal_info_nce, symmetric_info_nce
+from estimator_testing import one_torch_thread  # noqa: F401 (fixtures)
 
 
 def _naive_directional(A, B, temperature):

@@ -8,6 +8,7 @@ validation) is tested in test_estimator_sklearn_api.py and test_estimator_inputs
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from mmalign_sk.estimators import UnimodalClassifier, UnimodalRegressor
+from estimator_testing import one_torch_thread  # noqa: F401 (fixtures)
 
 # The checks' toy problems have 2-4 features; a hidden width of 16 (instead of the default =
 # input width) and lr=3e-2 let 20 epochs reach the accuracy the checks demand.

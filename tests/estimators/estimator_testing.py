@@ -1,4 +1,8 @@
-"""Fixtures of the estimator tests: tiny redundant two-modality data, one torch thread."""
+"""Shared fixtures of the estimator tests: tiny redundant two-modality data, one torch thread.
+
+Imported by the test modules (a conftest.py here would clash with other test folders' under
+``--doctest-modules``).
+"""
 
 import numpy as np
 import pytest
