@@ -116,3 +116,21 @@ def test_three_modalities_and_mixed_encoders(make_data):
     layers = est.embed_layers(X3)
     assert [len(layers[m]) for m in ("x1", "x2", "seq")] == [3, 1, 1]
     assert layers["seq"][0].shape == (120, 4)
+
+
+def test_transformer_and_cnn_encoders_through_the_estimators(make_data):
+    X, y = make_data(n=96)
+    rng = np.random.RandomState(0)
+    seq = np.repeat(X["x1"][:, None, :], 6, axis=1) + rng.rand(96, 6, 9).astype("float32")
+    seq[:48, 4:] = 0.0  # half the sequences are padded
+    images = np.repeat(X["x2"][:, None, :8, None], 8, axis=3)  # (96, 1, 8, 8)
+    data = {"seq": seq, "img": images.astype("float32")}
+    est = AlignedContrastiveClassifier(encoder={"seq": "transformer", "img": "cnn"},
+                                       encoder__seq__depth=2, encoder__img__width=4,
+                                       max_epochs=2, random_state=0).fit(data, y)
+    layers = est.embed_layers(data)
+    assert [h.shape for h in layers["seq"]] == [(96, 9), (96, 9)]
+    assert [h.shape for h in layers["img"]] == [(96, 4), (96, 8)]
+    np.testing.assert_array_equal(est.embed(data)["seq"], layers["seq"][-1])
+    # padded sequences of the same length as in fit and shorter ones are accepted
+    assert est.predict({"seq": seq[:, :4], "img": data["img"]}).shape == (96,)
