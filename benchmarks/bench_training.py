@@ -1,4 +1,4 @@
-"""Training speed: the skorch-based AlignedContrastiveClassifier against a hand-written PyTorch loop.
+"""Training speed: the skorch-based AlignedContrastiveClassifier vs a hand-written PyTorch loop.
 
 Both train the same network (two MLP encoders + linear heads + linear projections, loss = sum of
 cross-entropies + lambda x symmetric InfoNCE) with AdamW on the same data (kept on the device) and

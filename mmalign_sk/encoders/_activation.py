@@ -36,7 +36,8 @@ def make_activation(activation):
     if isinstance(activation, str):
         if activation not in _ACTIVATIONS:
             raise ValueError(
-                f"activation must be one of {sorted(_ACTIVATIONS)} or a module class; got {activation!r}."
+                f"activation must be one of {sorted(_ACTIVATIONS)} or a module class; "
+                f"got {activation!r}."
             )
         return _ACTIVATIONS[activation]()
     if callable(activation):

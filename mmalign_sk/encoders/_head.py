@@ -23,4 +23,5 @@ class LinearHead(nn.Linear):
     """
 
     def __init__(self, in_features, out_features):
-        super().__init__(check_int(in_features, "in_features"), check_int(out_features, "out_features"))
+        super().__init__(check_int(in_features, "in_features"),
+                         check_int(out_features, "out_features"))

@@ -45,6 +45,6 @@ def padding_mask(x, pad_value=0.0, mask=None):
 
 
 def masked_mean(h, mask):
-    """Mean of (n, T, d) ``h`` over the time steps where ``mask`` (n, T; True = padding) is False."""
+    """Mean of (n, T, d) ``h`` over the steps where ``mask`` (n, T; True = padding) is False."""
     keep = (~mask).unsqueeze(-1).to(h.dtype)
     return (h * keep).sum(dim=1) / keep.sum(dim=1).clamp_min(1.0)

@@ -6,7 +6,9 @@ import numbers
 def check_int(value, name, minimum=1):
     """Return ``value`` as an int after checking it is an integer ``>= minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}; got {value!r} ({type(value).__name__}).")
+        raise TypeError(
+            f"{name} must be an int >= {minimum}; got {value!r} ({type(value).__name__})."
+        )
     if value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}; got {value}.")
     return int(value)
@@ -20,7 +22,9 @@ def check_optional_int(value, name, minimum=1):
 def check_fraction(value, name):
     """Return ``value`` as a float in [0, 1)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a float in [0, 1); got {value!r} ({type(value).__name__}).")
+        raise TypeError(
+            f"{name} must be a float in [0, 1); got {value!r} ({type(value).__name__})."
+        )
     if not 0 <= value < 1:
         raise ValueError(f"{name} must be a float in [0, 1); got {value}.")
     return float(value)
@@ -34,7 +38,7 @@ def check_option(value, name, options):
 
 
 def check_sample_shape(input_shape, name, ndim):
-    """Check that ``input_shape`` (the shape of one sample) has ``ndim`` axes, as a tuple of ints."""
+    """Check that ``input_shape`` (one sample's shape) has ``ndim`` axes; return it as ints."""
     shape = tuple(int(s) for s in input_shape)
     if len(shape) != ndim:
         raise ValueError(

@@ -44,7 +44,9 @@ class AlignedContrastiveMixin:
         if (isinstance(self.projection_width, bool)
                 or not isinstance(self.projection_width, numbers.Integral)
                 or self.projection_width < 1):
-            raise ValueError(f"projection_width must be an int >= 1; got {self.projection_width!r}.")
+            raise ValueError(
+                f"projection_width must be an int >= 1; got {self.projection_width!r}."
+            )
         if self.fusion not in _FUSIONS:
             raise ValueError(f"fusion must be one of {list(_FUSIONS)}; got {self.fusion!r}.")
         if self.modalities is not None:

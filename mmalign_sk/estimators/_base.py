@@ -1,5 +1,6 @@
 """Behaviour shared by every estimator of the package (a mixin placed before skorch's class)."""
 
+import inspect
 from collections.abc import Mapping
 from contextlib import contextmanager
 
@@ -40,7 +41,6 @@ def _shapes_match(fitted, given):
 
 def _accepts_generator(iterator):
     try:
-        import inspect
         return "generator" in inspect.signature(iterator).parameters
     except (TypeError, ValueError):
         return False

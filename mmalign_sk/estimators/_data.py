@@ -67,7 +67,8 @@ class BatchIterator:
         if dataloader_options:
             raise TypeError(
                 f"BatchIterator does not take {sorted(dataloader_options)} (DataLoader options); "
-                "pass iterator_train=torch.utils.data.DataLoader (and/or iterator_valid) to use them."
+                "pass iterator_train=torch.utils.data.DataLoader (and/or iterator_valid) to use "
+                "them."
             )
         self.dataset = dataset
         self.batch_size = int(batch_size)

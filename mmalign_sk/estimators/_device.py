@@ -4,7 +4,7 @@ import torch
 
 
 def resolve_device(device):
-    """``"auto"`` -> ``"cuda"`` when a CUDA device is available, else ``"cpu"``; others unchanged."""
+    """``"auto"`` -> ``"cuda"`` when CUDA is available, else ``"cpu"``; other values unchanged."""
     if isinstance(device, str) and device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device

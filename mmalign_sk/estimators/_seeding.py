@@ -1,4 +1,4 @@
-"""Seeds: one integer drawn from ``random_state`` per fit, and independent streams derived from it."""
+"""Seeds: one integer drawn from ``random_state`` per fit, and independent streams from it."""
 
 import numbers
 import zlib

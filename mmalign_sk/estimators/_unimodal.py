@@ -21,7 +21,9 @@ class UnimodalMixin:
 
     def _check_hyperparameters(self):
         if self.modality is not None and (not isinstance(self.modality, str) or not self.modality):
-            raise TypeError(f"modality must be None or a modality name (str); got {self.modality!r}.")
+            raise TypeError(
+                f"modality must be None or a modality name (str); got {self.modality!r}."
+            )
 
     def _as_mapping(self, X):
         if isinstance(X, Mapping) and not sp.issparse(X):

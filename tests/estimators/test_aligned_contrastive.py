@@ -85,7 +85,8 @@ def test_predictions_fused_and_per_modality(data):
     np.testing.assert_allclose(p1.sum(axis=1), 1.0, rtol=1e-5)
     # a single modality's prediction does not need the other modality
     only_x1 = {"x1": X["x1"]}
-    np.testing.assert_array_equal(est.predict(only_x1, modality="x1"), est.predict(X, modality="x1"))
+    np.testing.assert_array_equal(est.predict(only_x1, modality="x1"),
+                                  est.predict(X, modality="x1"))
     assert est.score_modality(X, y, "x1") == pytest.approx(np.mean(est.predict(X, "x1") == y))
     chosen = AlignedContrastiveClassifier(predict_modality="x2", random_state=0, **SMALL).fit(X, y)
     np.testing.assert_array_equal(chosen.predict(X), chosen.predict(X, modality="x2"))

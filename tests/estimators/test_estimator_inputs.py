@@ -47,7 +47,8 @@ def test_wrong_kind_of_labels(data):
 
 
 @pytest.mark.parametrize("params, error, match", [
-    ({"alignment_weight": -0.1}, ValueError, "alignment_weight must be a finite float >= 0; got -0.1"),
+    ({"alignment_weight": -0.1}, ValueError,
+     "alignment_weight must be a finite float >= 0; got -0.1"),
     ({"alignment_weight": "1"}, TypeError, "alignment_weight must be a float >= 0"),
     ({"alignment_weight": float("nan")}, ValueError, "alignment_weight must be a finite float"),
     ({"temperature": 0}, ValueError, "temperature must be a float > 0; got 0"),
