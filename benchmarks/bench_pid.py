@@ -6,7 +6,7 @@ For random joint tables p(x1, x2, y) of growing size, times ``mmalign_sk.informa
 marginal constraints as equalities and an analytic gradient.  Prints a markdown table and writes
 JSON.
 
-    python benchmarks/bench_pid.py [--out benchmarks/bench_pid.json] [--repeats 3]
+    python benchmarks/bench_pid.py [--out benchmarks/results/pid_cpu.json] [--repeats 3]
 """
 
 import argparse
@@ -80,7 +80,7 @@ def timed(fn, repeats):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="benchmarks/bench_pid.json")
+    parser.add_argument("--out", default="benchmarks/results/pid_cpu.json")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
