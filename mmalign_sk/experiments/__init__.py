@@ -1,5 +1,7 @@
 """The papers' studies as functions returning tidy tables."""
 
 from ._cache import ResultCache
+from ._reproduce import reproduce
+from ._table import StudyTable
 
-__all__ = ["ResultCache"]
+__all__ = ["ResultCache", "StudyTable", "reproduce"]
