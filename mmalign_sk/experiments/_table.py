@@ -88,9 +88,13 @@ class StudyTable:
         return path
 
     def to_json(self, path):
-        """Write the table as a JSON list of records; returns the path."""
+        """Write the table as a JSON list of records; returns the path.
+
+        JSON has no NaN: a NaN float (an undefined correlation, say) is written as ``null``.
+        """
         path = Path(path)
-        path.write_text(json.dumps(self.records, indent=1, allow_nan=False, default=_plain) + "\n")
+        records = [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()} for r in self.records]
+        path.write_text(json.dumps(records, indent=1, allow_nan=False) + "\n")
         return path
 
     @classmethod
