@@ -1,12 +1,14 @@
-"""scikit-learn transformers producing audio, text and image features."""
+"""scikit-learn transformers: audio, text and image features, and per-modality preprocessing."""
 
 from ._image import PretrainedImageFeatures
 from ._mfcc import MFCCTransformer
+from ._per_modality import PerModalityTransformer
 from ._text import PretrainedTextFeatures
 from ._tokenizer import make_character_tokenizer
 
 __all__ = [
     "MFCCTransformer",
+    "PerModalityTransformer",
     "PretrainedImageFeatures",
     "PretrainedTextFeatures",
     "make_character_tokenizer",

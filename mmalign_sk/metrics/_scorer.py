@@ -5,7 +5,9 @@ The estimator <-> scorer protocol: a fitted multimodal estimator exposes
 * ``embed(X) -> {modality: ndarray (n, d)}``, its final representation of each modality, and
 * ``embed_layers(X) -> {modality: [ndarray (n, d_l), ...]}``, the representation after every layer.
 
-The scorers only call these methods, so they work with any estimator that implements them.
+The scorers only call these methods, so they work with any estimator that implements them, and
+with a :class:`~sklearn.pipeline.Pipeline` ending in one (``X`` is first transformed by the steps
+before it).
 """
 
 from ._layerwise import layerwise_alignment
@@ -13,6 +15,19 @@ from ._registry import get_metric
 from ._validation import check_option
 
 _LAYERS = ("last", "max")
+
+
+def _embed(estimator, X, method, name="estimator"):
+    """``estimator.<method>(X)``; a Pipeline transforms X by its leading steps first."""
+    if not hasattr(estimator, method) and hasattr(estimator, "steps"):
+        X = estimator[:-1].transform(X)
+        estimator = estimator[-1]
+    if not hasattr(estimator, method):
+        raise TypeError(
+            f"{name} must implement {method}(X) -> {{modality: array}} (or be a Pipeline ending in such "
+            f"an estimator); got {type(estimator).__name__}."
+        )
+    return getattr(estimator, method)(X)
 
 
 def _pick_pair(embeddings, modalities, method):
@@ -45,9 +60,9 @@ class AlignmentScorer:
 
     def __call__(self, estimator, X, y=None, **kwargs):
         if self.layers == "last":
-            a, b = _pick_pair(estimator.embed(X), self.modalities, "embed")
+            a, b = _pick_pair(_embed(estimator, X, "embed"), self.modalities, "embed")
             return self.metric(a, b)
-        layers_a, layers_b = _pick_pair(estimator.embed_layers(X), self.modalities, "embed_layers")
+        layers_a, layers_b = _pick_pair(_embed(estimator, X, "embed_layers"), self.modalities, "embed_layers")
         return layerwise_alignment(layers_a, layers_b, metric=self.metric).max
 
     def __repr__(self):
@@ -146,10 +161,10 @@ def encoder_alignment(est_a, X_a, est_b, X_b, metric="mutual_knn", layers="last"
     check_option(layers, "layers", ("last", "max", "all"))
     metric_obj = get_metric(metric, **metric_params)
     if layers == "last":
-        a = _single_embedding(est_a.embed(X_a), "est_a", modality_a)
-        b = _single_embedding(est_b.embed(X_b), "est_b", modality_b)
+        a = _single_embedding(_embed(est_a, X_a, "embed", "est_a"), "est_a", modality_a)
+        b = _single_embedding(_embed(est_b, X_b, "embed", "est_b"), "est_b", modality_b)
         return metric_obj(a, b)
-    layers_a = _single_embedding(est_a.embed_layers(X_a), "est_a", modality_a)
-    layers_b = _single_embedding(est_b.embed_layers(X_b), "est_b", modality_b)
+    layers_a = _single_embedding(_embed(est_a, X_a, "embed_layers", "est_a"), "est_a", modality_a)
+    layers_b = _single_embedding(_embed(est_b, X_b, "embed_layers", "est_b"), "est_b", modality_b)
     result = layerwise_alignment(layers_a, layers_b, metric=metric_obj)
     return result if layers == "all" else result.max

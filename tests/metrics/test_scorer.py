@@ -142,3 +142,25 @@ def test_encoder_alignment_of_two_unimodal_estimators():
     assert encoder_alignment(ea, X, eb, X, layers="max", topk=5) == full.max
     with pytest.raises(ValueError, match="has no modality 'z'"):
         encoder_alignment(ea, X, eb, X, modality_a="z")
+
+
+def test_scorer_on_a_pipeline_transforms_X_then_embeds():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = _data()
+    shift = FunctionTransformer(lambda X: {"a": X["a"] * 2.0 + 1.0, "b": X["b"] - 3.0})
+    pipe = make_pipeline(shift, TwoTowerToy(noise=0.5)).fit(X, y)
+    Xt = shift.transform(X)
+    emb = pipe[-1].embed(Xt)
+    expected = mutual_knn(emb["a"], emb["b"], topk=5)
+    assert make_alignment_scorer("mutual_knn", topk=5)(pipe, X) == pytest.approx(expected)
+    layers = pipe[-1].embed_layers(Xt)
+    expected_max = max(mutual_knn(a, b, topk=5) for a in layers["a"] for b in layers["b"])
+    assert make_alignment_scorer("mutual_knn", layers="max", topk=5)(pipe, X) == pytest.approx(expected_max)
+
+
+def test_scorer_names_the_missing_protocol():
+    X, y = _data()
+    with pytest.raises(TypeError, match=r"must implement embed\(X\)"):
+        make_alignment_scorer("mutual_knn")(LogisticRegression().fit(X["a"], y), X)
