@@ -533,10 +533,14 @@ def make_redundancy_dataset(
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the following attributes.
+
         X : :class:`skorch.helper.SliceDict`
             ``{"x1": (n_samples, w) float32, "x2": (n_samples, w) float32}``.
         y : ndarray of shape (n_samples,), int64
-        modalities : ("x1", "x2")
+            Class labels.
+        modalities : tuple of str
+            ``("x1", "x2")``.
         info : dict
             Exact quantities of the generating distribution, in bits: ``mi_x1_y`` I(X1;Y),
             ``mi_x2_y`` I(X2;Y), ``mi_x1_x2`` I(X1;X2) (= n_shared), ``mi_x1x2_y`` I(X1,X2;Y),
@@ -553,16 +557,20 @@ def make_redundancy_dataset(
             Indices of the bits the label reads: ``redundant`` (into x_c), ``unique1``,
             ``unique2``, and the synergy pairs ``synergy1``/``synergy2`` (empty here).
         weights : ndarray of shape (n_label_bits, n_classes)
+            The label rule's unit-norm weight rows.
         p_y_given_bits : ndarray of shape (2**n_label_bits, n_classes)
             The rebalanced label distribution; row k is s with binary digits of k (most
             significant first, in the order redundant, unique-1, unique-2 bits).
         n_rebalance_iter : int
+            Iterations the class-marginal rebalancing took.
         transforms : dict
             ``{modality: torch.nn.Sequential or None}`` (None = identity).
         depth : int
+            Depth of the heterogeneity transform.
         params : dict
             The parameters used.
         DESCR : str
+            Description of the dataset.
 
     (X, y) : tuple
         If ``return_X_y`` is True.
