@@ -16,6 +16,8 @@ from skorch.helper import SliceDict
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import Bunch, check_random_state
 
+from .._checks import check_int as _check_int
+from .._checks import check_option as _check_choice
 from ..information import co_information, entropy, mutual_information
 
 __all__ = [
@@ -33,14 +35,6 @@ _HETEROGENEITY = ("one", "both")
 # --------------------------------------------------------------------------------------------
 # validation
 # --------------------------------------------------------------------------------------------
-def _check_int(value, name, low, high=None):
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an int; got {value!r} of type {type(value).__name__}.")
-    value = int(value)
-    if value < low or (high is not None and value > high):
-        expected = f">= {low}" if high is None else f"in {low}..{high}"
-        raise ValueError(f"{name} must be {expected}; got {value}.")
-    return value
 
 
 def _check_temperature(temperature):
@@ -52,10 +46,6 @@ def _check_temperature(temperature):
     return temperature
 
 
-def _check_choice(value, name, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {choices}; got {value!r}.")
-    return value
 
 
 def _check_sizes(n_samples, n_shared, n_unique, n_classes):

@@ -2,21 +2,17 @@
 
 import numbers
 
+from .._checks import check_int as _check_int
+from .._checks import check_optional_int, check_option  # noqa: F401  (re-exported)
+
 
 def check_int(value, name, minimum=1):
-    """Return ``value`` as an int after checking it is an integer ``>= minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an int >= {minimum}; got {value!r} ({type(value).__name__})."
-        )
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {value}.")
-    return int(value)
+    """``value`` as an int ``>= minimum`` (encoder sizes are at least 1 by default)."""
+    return _check_int(value, name, minimum)
 
 
-def check_optional_int(value, name, minimum=1):
-    """Like :func:`check_int` but lets ``None`` through."""
-    return None if value is None else check_int(value, name, minimum)
+
+
 
 
 def check_fraction(value, name):
@@ -30,11 +26,6 @@ def check_fraction(value, name):
     return float(value)
 
 
-def check_option(value, name, options):
-    """Check that ``value`` is one of ``options``."""
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(f"{name} must be one of {sorted(options)}; got {value!r}.")
-    return value
 
 
 def check_sample_shape(input_shape, name, ndim):

@@ -45,7 +45,7 @@ class AlignedContrastiveMixin:
                 or not isinstance(self.projection_width, numbers.Integral)
                 or self.projection_width < 1):
             raise ValueError(
-                f"projection_width must be an int >= 1; got {self.projection_width!r}."
+                f"projection_width must be >= 1; got {self.projection_width!r}."
             )
         if self.fusion not in _FUSIONS:
             raise ValueError(f"fusion must be one of {list(_FUSIONS)}; got {self.fusion!r}.")

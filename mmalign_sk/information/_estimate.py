@@ -6,7 +6,6 @@ and the exact decomposition of the plug-in distribution of (cluster 1, cluster 2
 computed with :func:`~mmalign_sk.information.pid`.
 """
 
-import numbers
 import warnings
 from dataclasses import replace
 
@@ -16,6 +15,8 @@ from sklearn.decomposition import PCA
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 
+from .._checks import check_int as _check_int
+from .._checks import check_optional_int
 from ._discrete import joint_table
 from ._pid import pid
 
@@ -69,16 +70,8 @@ def _pair(value, name, check):
     return value, value
 
 
-def _check_int(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {value!r} of type {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}.")
-    return int(value)
 
 
-def _check_optional_int(value, name):
-    return None if value is None else _check_int(value, name, 1)
 
 
 def _cluster(X, n_clusters, pca_components, seed, name):
@@ -221,7 +214,7 @@ def estimate_pid(
         )
     n_samples = X1.shape[0]
     k1, k2 = _pair(n_clusters, "n_clusters", lambda v, n: _check_int(v, n, 1))
-    pca1, pca2 = _pair(pca_components, "pca_components", _check_optional_int)
+    pca1, pca2 = _pair(pca_components, "pca_components", check_optional_int)
     y_codes, edges = _discretise_label(y, label_bins, n_samples)
 
     rng = check_random_state(random_state)

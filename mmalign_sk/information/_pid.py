@@ -53,6 +53,7 @@ from scipy import linalg
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
+from .._checks import check_int
 from ._discrete import conditional_mutual_information, joint_table, mutual_information
 
 __all__ = ["PIDResult", "pid", "pid_from_samples"]
@@ -435,12 +436,6 @@ def _check_table(p):
     return p / total
 
 
-def _check_positive_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {value!r} of type {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}.")
-    return int(value)
 
 
 def _check_tol(tol):
@@ -521,7 +516,7 @@ def pid(p, *, tol=1e-7, max_iter=200, base=2):
     """
     p = _check_table(p)
     tol = _check_tol(tol)
-    max_iter = _check_positive_int(max_iter, "max_iter")
+    max_iter = check_int(max_iter, "max_iter", 1)
     base = _check_base(base)
     log_base = np.log(base)
 

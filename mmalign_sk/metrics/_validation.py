@@ -4,10 +4,10 @@ Every check raises a ``ValueError`` or ``TypeError`` whose message names the arg
 expected and what was given.
 """
 
-import numbers
-
 import numpy as np
 import torch
+
+from .._checks import check_int, check_option, check_real  # noqa: F401  (re-exported)
 
 
 def _shape(X):
@@ -81,16 +81,6 @@ def check_paired(A, B, min_samples=2):
     return A, B
 
 
-def check_int(value, name, minimum=None, maximum=None):
-    """Check that ``value`` is an integer in ``[minimum, maximum]`` (inclusive bounds)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int; got {value!r} of type {type(value).__name__}.")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}.")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be <= {maximum}; got {value}.")
-    return value
 
 
 def check_topk(topk, n_samples, minimum=1, include_self=False):
@@ -107,26 +97,3 @@ def check_topk(topk, n_samples, minimum=1, include_self=False):
             f"got topk={topk} with n_samples={n_samples}."
         )
     return topk
-
-
-def check_real(value, name, low=None, high=None, low_inclusive=True, high_inclusive=True):
-    """Check that ``value`` is a real number within the given bounds."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {value!r} of type {type(value).__name__}.")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite; got {value}.")
-    if low is not None and (value < low or (value == low and not low_inclusive)):
-        bound = ">=" if low_inclusive else ">"
-        raise ValueError(f"{name} must be {bound} {low}; got {value}.")
-    if high is not None and (value > high or (value == high and not high_inclusive)):
-        bound = "<=" if high_inclusive else "<"
-        raise ValueError(f"{name} must be {bound} {high}; got {value}.")
-    return value
-
-
-def check_option(value, name, options):
-    """Check that ``value`` is one of ``options``."""
-    if value not in options:
-        raise ValueError(f"{name} must be one of {sorted(map(repr, options))}; got {value!r}.")
-    return value

@@ -46,8 +46,8 @@ def test_activation_by_name():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"in_features": 0}, ValueError, "in_features must be an int >= 1; got 0"),
-    ({"in_features": 4, "depth": 0}, ValueError, "depth must be an int >= 1; got 0"),
+    ({"in_features": 0}, ValueError, "in_features must be >= 1; got 0"),
+    ({"in_features": 4, "depth": 0}, ValueError, "depth must be >= 1; got 0"),
     ({"in_features": 4, "depth": 1.5}, TypeError, "depth must be an int"),
     ({"in_features": 4, "activation": "swish"}, ValueError, "activation must be one of"),
 ])

@@ -54,7 +54,7 @@ def test_wrong_kind_of_labels(data):
     ({"temperature": 0}, ValueError, "temperature must be a float > 0; got 0"),
     ({"temperature": -1.0}, ValueError, "temperature must be a float > 0"),
     ({"projection": "deep"}, ValueError, "projection must be one of"),
-    ({"projection_width": 0}, ValueError, "projection_width must be an int >= 1"),
+    ({"projection_width": 0}, ValueError, "projection_width must be >= 1"),
     ({"fusion": "max"}, ValueError, "fusion must be one of"),
     ({"predict_modality": "x9"}, ValueError, "predict_modality must be None or one of"),
     ({"modalities": ("x1",)}, ValueError, "modalities must name at least 2 modalities"),
