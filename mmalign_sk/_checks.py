@@ -53,5 +53,5 @@ def check_option(value, name, options):
     except TypeError:  # unhashable value tested against a set
         known = False
     if not known:
-        raise ValueError(f"{name} must be one of {sorted(map(repr, options))}; got {value!r}.")
+        raise ValueError(f"{name} must be one of {', '.join(sorted(map(repr, options)))}; got {value!r}.")
     return value

@@ -36,5 +36,5 @@ def test_check_real():
 
 def test_check_option_with_unhashable_value():
     assert check_option("a", "mode", {"a", "b"}) == "a"
-    with pytest.raises(ValueError, match=r"mode must be one of \['a', 'b'\]; got \['a'\]"):
+    with pytest.raises(ValueError, match=r"mode must be one of 'a', 'b'; got \['a'\]"):
         check_option(["a"], "mode", {"a", "b"})
