@@ -254,6 +254,16 @@ def affect_labels(scores, task, dataset):
     ``"regression"``: the float score; ``"binary"``: 1 if score > 0 else 0 (MultiBench's
     positive/negative convention, 0 counts as negative); ``"7class"``: round(clip(score, -3, 3))
     + 3, classes 0..6.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mmalign_sk.datasets import affect_labels
+    >>> scores = np.array([-2.6, 0.0, 0.4, 3.2]).reshape(4, 1, 1)
+    >>> affect_labels(scores, "binary", "mosi").tolist()
+    [0, 0, 1, 1]
+    >>> affect_labels(scores, "7class", "mosi").tolist()
+    [0, 3, 3, 6]
     """
     tasks = _SPECS[dataset].tasks
     if task not in tasks:

@@ -10,6 +10,17 @@ class LayeredEncoder(nn.Module):
     :meth:`forward` returns the last of them, so ``forward(x)`` and ``forward_layers(x)[-1]`` are
     always the same tensor. Subclasses set ``out_features`` (the width of ``forward``'s output) and
     implement :meth:`from_input_shape`, which the estimators call with the shape of one sample.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from mmalign_sk.encoders import MLP
+    >>> encoder = MLP(in_features=12, depth=3)
+    >>> x = torch.zeros(5, 12)
+    >>> [tuple(h.shape) for h in encoder.forward_layers(x)]
+    [(5, 12), (5, 12), (5, 12)]
+    >>> torch.equal(encoder(x), encoder.forward_layers(x)[-1])
+    True
     """
 
     out_features = None

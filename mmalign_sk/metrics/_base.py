@@ -29,6 +29,22 @@ class AlignmentMetric:
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Where to compute. ``"auto"`` keeps torch tensors on their device and sends numpy arrays to
         CUDA when it is available.
+
+    Examples
+    --------
+    A new metric only says how to represent one matrix and how to compare two representations:
+
+    >>> import numpy as np
+    >>> from mmalign_sk.metrics import AlignmentMetric
+    >>> class MeanCosine(AlignmentMetric):
+    ...     name = "mean_cosine"
+    ...     def represent(self, X):
+    ...         return X                      # rows are already clipped and L2-normalised
+    ...     def compare(self, rep_a, rep_b):
+    ...         return float((rep_a * rep_b).sum(dim=1).mean())
+    >>> A = np.random.default_rng(0).normal(size=(100, 8))
+    >>> round(MeanCosine()(A, A), 6)
+    1.0
     """
 
     name = None

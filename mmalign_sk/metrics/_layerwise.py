@@ -23,6 +23,14 @@ class LayerwiseAlignment:
         The layer pair ``(i, j)`` reaching ``max`` (the first one in row-major order).
     metric : str
         The metric's name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mmalign_sk.metrics import LayerwiseAlignment
+    >>> result = LayerwiseAlignment(np.array([[0.1, 0.4], [0.3, 0.2]]), "mutual_knn")
+    >>> result.max, result.argmax
+    (0.4, (0, 1))
     """
 
     scores: np.ndarray

@@ -85,6 +85,14 @@ def preprocess(X, clip_quantile=0.95, normalize=True):
         Quantile of ``|X|`` to clip at; ``None`` disables clipping.
     normalize : bool, default=True
         Whether to L2-normalise rows afterwards.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from mmalign_sk.metrics import preprocess
+    >>> X = torch.tensor([[3.0, 4.0], [100.0, 0.0], [0.0, 1.0]])
+    >>> preprocess(X, clip_quantile=None).norm(dim=1)
+    tensor([1., 1., 1.])
     """
     if clip_quantile is not None:
         X = clip_outliers(X, clip_quantile)

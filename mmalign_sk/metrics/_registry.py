@@ -12,6 +12,13 @@ def register_metric(name, factory):
         The name used by :func:`get_metric`, :func:`alignment_score` and the scorers.
     factory : callable
         Called with the metric's keyword parameters; returns an ``AlignmentMetric`` instance.
+
+    Examples
+    --------
+    >>> from mmalign_sk.metrics import MutualKNN, get_metric, list_metrics, register_metric
+    >>> factory = register_metric("mutual_knn_5", lambda **params: MutualKNN(topk=5, **params))
+    >>> "mutual_knn_5" in list_metrics(), get_metric("mutual_knn_5").topk
+    (True, 5)
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty str; got {name!r}.")
