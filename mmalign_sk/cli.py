@@ -132,6 +132,8 @@ def _cmd_reproduce(args):
         data_home=args.data_home,
         random_state=args.random_state,
         progress=not args.no_progress,
+        device=args.device,
+        n_jobs=args.n_jobs,
     )
     return 0
 
@@ -156,11 +158,13 @@ def build_parser():
 
     rep = sub.add_parser("reproduce", help="run a paper's study end to end (tables, figures, summary)")
     rep.add_argument("study", choices=sorted(STUDIES), help="which paper's study")
-    rep.add_argument("--quick", action="store_true", help="a reduced grid that runs in minutes on a laptop CPU")
+    rep.add_argument("--quick", action="store_true", help="a reduced grid that runs in minutes on a 2-core CPU")
     rep.add_argument("--out", default=None, help="output folder (default mmalign_STUDY); reruns skip finished cells")
     rep.add_argument("--dataset", default="synthetic", help="synthetic (default) or a real dataset, e.g. mosei")
     rep.add_argument("--data-home", default=None, help="where real datasets live (default $MMALIGN_DATA)")
-    rep.add_argument("--random-state", type=int, default=0)
+    rep.add_argument("--random-state", type=int, default=0, help="seed of the data and splits")
+    rep.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    rep.add_argument("--n-jobs", type=int, default=None, help="parallel fits in each grid search")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     rep.set_defaults(func=_cmd_reproduce)
 

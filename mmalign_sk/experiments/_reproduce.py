@@ -1,32 +1,312 @@
-"""Dispatch of ``mmalign reproduce STUDY`` to the study modules (imported only when run)."""
+"""``mmalign reproduce STUDY``: a paper's study end to end, written to a folder.
 
-import importlib
+Each study writes its table (``<study>.csv``, ``<study>.json``), its summary (``summary.md``, the
+text it prints, and ``summary.json``), its figures (PNG) and a ``cache/`` folder of finished cells
+that a rerun with the same folder skips.
+"""
 
-#: study name -> (module, function); each function takes the keyword arguments of :func:`reproduce`.
-STUDIES = {
-    "emergence": ("mmalign_sk.experiments._emergence", "reproduce_emergence"),
-    "strategic": ("mmalign_sk.experiments._strategic", "reproduce_strategic"),
-}
+import json
+import time
+from pathlib import Path
+
+from . import _figures
+from ._emergence import (
+    EMERGENCE_FULL,
+    EMERGENCE_QUICK,
+    EMERGENCE_REAL_FULL,
+    EMERGENCE_REAL_QUICK,
+    emergence_study,
+    emergence_study_real,
+    summarize_emergence,
+    summarize_emergence_real,
+)
+from ._strategic import (
+    STRATEGIC_FULL,
+    STRATEGIC_QUICK,
+    STRATEGIC_REAL_FULL,
+    STRATEGIC_REAL_QUICK,
+    strategic_alignment_study,
+    strategic_alignment_study_real,
+    summarize_strategic,
+)
+
+_HEADLINE = "mutual_knn"  # the metric the summaries and figures report
 
 
-def reproduce(study, out_dir, quick=False, dataset="synthetic", data_home=None, random_state=0, progress=True):
+def _findings_text(findings):
+    lines = []
+    for f in findings:
+        lines.append(f"- [{'holds' if f['holds'] else 'does not hold'}] {f['finding']}")
+        lines.append(f"  {f['evidence']}")
+    return lines
+
+
+def _finish(out, name, table, sections, findings, figures, started, echo):
+    """Write the table, the summary and its JSON; print the summary; return the summary text."""
+    table.to_csv(out / f"{name}.csv")
+    table.to_json(out / f"{name}.json")
+    lines = []
+    for title, block in sections:
+        lines += [f"### {title}", "", block, ""]
+    if findings:
+        lines += ["### Findings", ""] + _findings_text(findings) + [""]
+    lines.append(
+        f"{len(table)} table rows in {time.perf_counter() - started:.0f} s; "
+        f"outputs in {out}: {name}.csv, {name}.json, summary.md, "
+        + ", ".join(p.name for p in figures)
+    )
+    text = "\n".join(lines)
+    (out / "summary.md").write_text(text + "\n")
+    (out / "summary.json").write_text(json.dumps({"findings": findings}, indent=1) + "\n")
+    if echo:
+        print(text)
+    return text
+
+
+def _prepare(out_dir):
+    out = Path(out_dir).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    return out, out / "cache"
+
+
+def reproduce_emergence(
+    out_dir,
+    quick=False,
+    dataset="synthetic",
+    data_home=None,
+    random_state=0,
+    progress=True,
+    device="auto",
+    n_jobs=None,
+    echo=True,
+):
+    """The emergence study (see :func:`reproduce`); returns its table."""
+    out, cache = _prepare(out_dir)
+    started = time.perf_counter()
+    common = dict(
+        cache_dir=cache,
+        progress=progress,
+        random_state=random_state,
+        device=device,
+        n_jobs=n_jobs,
+        return_layers=True,
+    )
+    column = f"align_{_HEADLINE}"
+    if dataset == "synthetic":
+        table, layers = emergence_study(**(EMERGENCE_QUICK if quick else EMERGENCE_FULL), **common)
+        summary = summarize_emergence(table, _HEADLINE)
+        figures = [
+            _figures.save(
+                _figures.scatter(
+                    table,
+                    "uniqueness",
+                    column,
+                    "depth",
+                    "uniqueness (8 - r)",
+                    f"{_HEADLINE} (max over layers)",
+                    "alignment vs uniqueness, by depth",
+                )[0],
+                out / "alignment_vs_uniqueness.png",
+            ),
+            _figures.save(
+                _figures.scatter(
+                    table,
+                    "depth",
+                    column,
+                    "r",
+                    "heterogeneity depth",
+                    f"{_HEADLINE} (max over layers)",
+                    "alignment vs heterogeneity, by r",
+                )[0],
+                out / "alignment_vs_heterogeneity.png",
+            ),
+            _figures.save(
+                _figures.scatter(
+                    table,
+                    column,
+                    "acc_b",
+                    "r",
+                    f"{_HEADLINE}",
+                    "test accuracy of x2",
+                    "performance vs alignment, by r",
+                )[0],
+                out / "alignment_vs_performance.png",
+            ),
+        ]
+        # the most redundant, least heterogeneous cell with the deepest x2 encoder
+        pick = max(
+            range(len(table)),
+            key=lambda i: (
+                table.records[i]["r"],
+                -table.records[i]["depth"],
+                table.records[i]["encoder_depth"],
+            ),
+        )
+        row = table.records[pick]
+        figures.append(
+            _figures.save(
+                _figures.layer_heatmap(
+                    layers[pick][_HEADLINE],
+                    _HEADLINE,
+                    "x1",
+                    "x2",
+                    f"r={row['r']}, depth={row['depth']}, x2 encoder depth {row['encoder_depth']}",
+                )[0],
+                out / "layerwise_heatmap.png",
+            )
+        )
+        sections = [
+            (
+                "Alignment by redundancy (mutual kNN, max over layer pairs)",
+                summary["by_redundancy"].to_markdown(),
+            ),
+            ("Alignment by heterogeneity depth", summary["by_depth"].to_markdown()),
+        ]
+        findings = summary["findings"]
+    else:
+        preset = EMERGENCE_REAL_QUICK if quick else EMERGENCE_REAL_FULL
+        table, layers = emergence_study_real(dataset, data_home=data_home, **preset, **common)
+        by_pair = summarize_emergence_real(table, _HEADLINE)
+        table_pairs = type(table)(
+            [{**r, "pair": f"{r['modality_a']}-{r['modality_b']}"} for r in table]
+        )
+        figures = [
+            _figures.save(
+                _figures.scatter(
+                    table_pairs,
+                    column,
+                    "acc_b",
+                    "pair",
+                    _HEADLINE,
+                    "test accuracy of modality b",
+                    f"{dataset}: performance vs alignment",
+                )[0],
+                out / "alignment_vs_performance.png",
+            )
+        ]
+        pick = len(table) - 1
+        row = table.records[pick]
+        figures.append(
+            _figures.save(
+                _figures.layer_heatmap(
+                    layers[pick][_HEADLINE],
+                    _HEADLINE,
+                    row["modality_a"],
+                    row["modality_b"],
+                    f"{dataset}, encoder depth {row['encoder_depth']}",
+                )[0],
+                out / "layerwise_heatmap.png",
+            )
+        )
+        sections = [(f"{dataset}: alignment and accuracy per modality pair", by_pair.to_markdown())]
+        findings = []
+    (out / "layerwise.json").write_text(
+        json.dumps([{**table.records[i], "layers": layers[i]} for i in range(len(table))]) + "\n"
+    )
+    _finish(out, "emergence", table, sections, findings, figures, started, echo)
+    return table
+
+
+def reproduce_strategic(
+    out_dir,
+    quick=False,
+    dataset="synthetic",
+    data_home=None,
+    random_state=0,
+    progress=True,
+    device="auto",
+    n_jobs=None,
+    echo=True,
+):
+    """The strategic-alignment study (see :func:`reproduce`); returns its table."""
+    out, cache = _prepare(out_dir)
+    started = time.perf_counter()
+    common = dict(
+        cache_dir=cache, progress=progress, random_state=random_state, device=device, n_jobs=n_jobs
+    )
+    if dataset == "synthetic":
+        table = strategic_alignment_study(
+            **(STRATEGIC_QUICK if quick else STRATEGIC_FULL), **common
+        )
+    else:
+        preset = STRATEGIC_REAL_QUICK if quick else STRATEGIC_REAL_FULL
+        table = strategic_alignment_study_real(dataset, data_home=data_home, **preset, **common)
+    tol = 0.005
+    summary = summarize_strategic(table, _HEADLINE, tol=tol)
+    settings = summary["by_setting"]["setting"].tolist()
+    fig, _ = _figures.alignment_curves(table, f"align_{_HEADLINE}", settings, tol)
+    figures = [_figures.save(fig, out / "accuracy_and_alignment_vs_weight.png")]
+    columns = [
+        "setting",
+        "r",
+        "acc_at_0",
+        "best_weight",
+        "acc_at_best",
+        "gain",
+        "best_weight_a",
+        "best_weight_b",
+        "rho_weight_acc",
+        "rho_weight_align",
+    ]
+    sections = [
+        (
+            "Unimodal accuracy (x1 = a, x2 = b) and alignment per weight, mean over seeds",
+            summary["by_weight"].to_markdown(),
+        ),
+        (
+            f"Best weight per setting (ties within {tol} go to the smaller weight)",
+            summary["by_setting"].to_markdown(
+                [c for c in columns if c in summary["by_setting"].columns]
+            ),
+        ),
+    ]
+    _finish(out, "strategic", table, sections, summary["findings"], figures, started, echo)
+    return table
+
+
+#: study name -> function; each takes the keyword arguments of :func:`reproduce`.
+STUDIES = {"emergence": reproduce_emergence, "strategic": reproduce_strategic}
+
+
+def reproduce(
+    study,
+    out_dir,
+    quick=False,
+    dataset="synthetic",
+    data_home=None,
+    random_state=0,
+    progress=True,
+    device="auto",
+    n_jobs=None,
+    echo=True,
+):
     """Run a paper's study end to end and write its table (CSV, JSON) and figures (PNG) to ``out_dir``.
 
     Parameters
     ----------
     study : {"emergence", "strategic"}
-        Which paper's study.
+        Which paper's study: :func:`emergence_study` (Tjandrasuwita et al. 2025) or
+        :func:`strategic_alignment_study` (Fang et al. 2025).
     out_dir : str or Path
-        Output folder; finished cells are cached under ``out_dir/cache`` and skipped when rerun.
+        Output folder; finished cells are cached under ``out_dir/cache`` and skipped when rerun,
+        so an interrupted run resumes where it stopped.
     quick : bool, default=False
-        A reduced grid that finishes in minutes on a 2-core CPU; otherwise the paper's settings.
+        A reduced grid that finishes in minutes on a 2-core CPU (``EMERGENCE_QUICK``,
+        ``STRATEGIC_QUICK``); otherwise the paper's settings (``*_FULL``).
     dataset : str, default="synthetic"
-        ``"synthetic"`` or the name of a real dataset whose files are under ``data_home``.
+        ``"synthetic"`` or a real dataset of :data:`REAL_DATASETS` whose files are under
+        ``data_home``.
     data_home : str or Path, optional
         Where real datasets live (see :func:`mmalign_sk.datasets.get_data_home`).
     random_state : int, default=0
+        Seeds the data and the splits.
     progress : bool, default=True
         Show a progress bar.
+    device : str, default="auto"
+    n_jobs : int, optional
+        Parallel fits inside each grid search.
+    echo : bool, default=True
+        Print the summary.
 
     Returns
     -------
@@ -35,8 +315,14 @@ def reproduce(study, out_dir, quick=False, dataset="synthetic", data_home=None, 
     """
     if study not in STUDIES:
         raise ValueError(f"study must be one of {sorted(STUDIES)}; got {study!r}.")
-    module, function = STUDIES[study]
-    run = getattr(importlib.import_module(module), function)
-    return run(
-        out_dir=out_dir, quick=quick, dataset=dataset, data_home=data_home, random_state=random_state, progress=progress
+    return STUDIES[study](
+        out_dir=out_dir,
+        quick=quick,
+        dataset=dataset,
+        data_home=data_home,
+        random_state=random_state,
+        progress=progress,
+        device=device,
+        n_jobs=n_jobs,
+        echo=echo,
     )

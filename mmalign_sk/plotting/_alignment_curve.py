@@ -30,6 +30,10 @@ class AlignmentCurveDisplay:
     alignment_mean, alignment_std : ndarray of shape (n_values,)
     param_name, performance_name, alignment_name : str
         Axis labels.
+    tol : float, default=0.0
+        Performance within ``tol`` of the best counts as a tie for :attr:`best_param_`, which is
+        then the smallest such parameter value (with the alignment weight: the weakest alignment
+        that is as good as the best).
 
     Attributes
     ----------
@@ -55,7 +59,8 @@ class AlignmentCurveDisplay:
     """
 
     def __init__(self, *, param_values, performance_mean, performance_std, alignment_mean,
-                 alignment_std, param_name, performance_name="performance", alignment_name="alignment"):
+                 alignment_std, param_name, performance_name="performance", alignment_name="alignment",
+                 tol=0.0):
         self.param_values = param_values
         self.performance_mean = performance_mean
         self.performance_std = performance_std
@@ -64,16 +69,18 @@ class AlignmentCurveDisplay:
         self.param_name = param_name
         self.performance_name = performance_name
         self.alignment_name = alignment_name
+        self.tol = tol
 
     @property
     def best_param_(self):
-        """The parameter value of the best mean performance (the first, on ties)."""
-        value = self.param_values[int(np.argmax(self.performance_mean))]
+        """The smallest parameter value whose mean performance is within ``tol`` of the best."""
+        perf = np.asarray(self.performance_mean, dtype=float)
+        value = self.param_values[int(np.flatnonzero(perf >= perf.max() - self.tol)[0])]
         return value.item() if hasattr(value, "item") else value
 
     @classmethod
     def from_cv_results(cls, cv_results, *, param="alignment_weight", performance="acc",
-                        alignment="align", ax=None, **kwargs):
+                        alignment="align", tol=0.0, ax=None, **kwargs):
         """Plot from ``search.cv_results_`` (or a fitted search) of a sweep over one parameter.
 
         Parameters
@@ -84,6 +91,8 @@ class AlignmentCurveDisplay:
         param : str, default="alignment_weight"
         performance, alignment : str, default="acc", "align"
             Names of the two scorers in ``scoring={...}``.
+        tol : float, default=0.0
+            Tie tolerance of :attr:`best_param_`.
         ax : matplotlib Axes, optional
         **kwargs
             Passed to :meth:`plot`.
@@ -116,7 +125,7 @@ class AlignmentCurveDisplay:
         align_m, align_s = pick(alignment)
         disp = cls(param_values=values[order], performance_mean=perf_m, performance_std=perf_s,
                    alignment_mean=align_m, alignment_std=align_s, param_name=param,
-                   performance_name=performance, alignment_name=alignment)
+                   performance_name=performance, alignment_name=alignment, tol=tol)
         return disp.plot(ax=ax, **kwargs)
 
     def plot(self, ax=None, *, xscale="auto", std=True):

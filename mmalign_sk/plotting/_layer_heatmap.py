@@ -54,10 +54,13 @@ class LayerAlignmentDisplay:
         im = ax.imshow(self.scores, cmap=cmap, origin="lower", aspect="auto")
         ax.figure.colorbar(im, ax=ax, label=self.metric)
         i, j = np.unravel_index(int(np.argmax(self.scores)), self.scores.shape)
-        ax.scatter([j], [i], marker="*", s=120, color="white", edgecolors="black", label="max")
+        ax.scatter([j], [i], marker="s", s=400, facecolors="none", edgecolors="white", lw=2,
+                   label="max")
         if annotate and self.scores.size <= 144:
             for (r, c), v in np.ndenumerate(self.scores):
                 ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white")
+        ax.set_xticks(range(self.scores.shape[1]))
+        ax.set_yticks(range(self.scores.shape[0]))
         ax.set_xlabel(f"{self.label_b} layer")
         ax.set_ylabel(f"{self.label_a} layer")
         ax.set_title(f"max {self.metric} = {self.scores.max():.3f} at ({i}, {j})")

@@ -1,0 +1,121 @@
+"""Pieces shared by the studies: progress bars, splits, model selection on a validation split,
+rank correlations and cell keys."""
+
+import numbers
+import warnings
+
+import numpy as np
+from scipy.stats import ConstantInputWarning, spearmanr
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, ParameterGrid, PredefinedSplit
+
+from .._checks import check_int
+from ..datasets import paper_split
+
+
+def progress_bar(total, desc, enabled):
+    """A tqdm bar over ``total`` study cells (a silent stand-in when ``enabled`` is False)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="cell", disable=not enabled, dynamic_ncols=True)
+
+
+def split_indices(y, random_state):
+    """Row indices of the 70 / 15 / 15 stratified split of :func:`~mmalign_sk.datasets.paper_split`."""
+    index = np.arange(len(y))
+    train, val, test, *_ = paper_split(index, y, random_state=random_state)
+    return train, val, test
+
+
+def fit_selected(estimator, grid, X, y, train, val, scoring="accuracy", n_jobs=None):
+    """Fit ``estimator`` on the rows ``train`` with the parameters of ``grid`` that score best on ``val``.
+
+    The candidates are compared by :class:`~sklearn.model_selection.GridSearchCV` on a
+    :class:`~sklearn.model_selection.PredefinedSplit` (one fold: train on ``train``, score on
+    ``val``); the winner is then refitted on ``train`` alone, so the validation rows never enter
+    the final model and the test rows are never seen. A grid with one candidate is fitted directly.
+
+    Returns
+    -------
+    estimator : fitted estimator
+    best_params : dict
+    """
+    candidates = list(ParameterGrid(grid))
+    if len(candidates) == 1:
+        best = candidates[0]
+    else:
+        rows = np.concatenate([train, val])
+        fold = PredefinedSplit(np.r_[np.full(len(train), -1), np.zeros(len(val), dtype=int)])
+        search = GridSearchCV(estimator, grid, scoring=scoring, cv=fold, refit=False, n_jobs=n_jobs)
+        search.fit(X[rows], y[rows])
+        best = search.best_params_
+    fitted = clone(estimator).set_params(**best).fit(X[train], y[train])
+    return fitted, {k: _plain(v) for k, v in best.items()}
+
+
+def spearman(x, y):
+    """Spearman's rank correlation of two sequences; NaN when either is constant or too short."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstantInputWarning)
+        return float(spearmanr(x, y).statistic)
+
+
+def nan_mean(values):
+    """Mean of the non-NaN values; NaN (without a warning) when there are none."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if values.size else float("nan")
+
+
+def nan_min(values):
+    """Smallest non-NaN value; NaN (without a warning) when there are none."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    return float(values.min()) if values.size else float("nan")
+
+
+def mean_by(table, keys, column):
+    """``{key tuple: mean of column}`` over the rows of ``table`` grouped by ``keys``."""
+    groups = {}
+    for row in table:
+        groups.setdefault(tuple(row[k] for k in keys), []).append(row[column])
+    return {k: float(np.mean(v)) for k, v in groups.items()}
+
+
+def check_values(values, name, check):
+    """A non-empty list of the values, each passed through ``check(value, name)``."""
+    if isinstance(values, (str, bytes)) or not np.iterable(values):
+        values = [values]
+    values = [check(v, name) for v in values]
+    if not values:
+        raise ValueError(f"{name} must not be empty.")
+    return values
+
+
+def check_seed_list(seeds, name="seeds"):
+    """Seeds as a list of non-negative ints (an int n means ``range(n)``)."""
+    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
+        return list(range(check_int(seeds, name, 1)))
+    return check_values(seeds, name, lambda v, n: check_int(v, n, 0))
+
+
+def check_positive_floats(values, name, allow_zero=True):
+    """A non-empty list of finite floats > 0 (>= 0 with ``allow_zero``)."""
+
+    def check(value, n):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{n} must hold real numbers; got {value!r}.")
+        value = float(value)
+        if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+            bound = ">= 0" if allow_zero else "> 0"
+            raise ValueError(f"{n} must hold finite numbers {bound}; got {value}.")
+        return value
+
+    return check_values(values, name, check)
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value

@@ -1,0 +1,240 @@
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from mmalign_sk.experiments import StudyTable, emergence_study, summarize_emergence
+from mmalign_sk.datasets import make_redundancy_dataset
+from mmalign_sk.experiments import _emergence
+from mmalign_sk.experiments._common import split_indices
+from mmalign_sk.metrics import layerwise_alignment
+
+TINY = dict(
+    seeds=1,
+    n_samples=2048,
+    lr=[1e-2],
+    weight_decay=[0.0],
+    max_epochs=15,
+    reference_epochs=15,
+    metrics=["mutual_knn", "unbiased_cka"],
+    progress=False,
+    device="cpu",
+)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return emergence_study([0, 8], [0], [1, 2], return_layers=True, **TINY)
+
+
+def test_table_structure(tiny):
+    table, layers = tiny
+    assert len(table) == 2 * 1 * 2
+    for column in (
+        "r",
+        "uniqueness",
+        "depth",
+        "encoder_depth",
+        "seed",
+        "acc_a",
+        "acc_b",
+        "lr_b",
+        "weight_decay_b",
+        "align_mutual_knn",
+        "align_unbiased_cka",
+        "align_mutual_knn_last",
+    ):
+        assert column in table.columns
+    assert table["uniqueness"].tolist() == [8, 8, 0, 0]
+    assert table["encoder_depth"].tolist() == [1, 2, 1, 2]
+    # the layer x layer matrices: the reference MLP has 1 layer, the x2 encoders 1 and 2
+    assert [np.shape(layers[i]["mutual_knn"]) for i in range(4)] == [(1, 1), (1, 2)] * 2
+    for i, row in enumerate(table):
+        scores = np.asarray(layers[i]["mutual_knn"])
+        assert row["align_mutual_knn"] == pytest.approx(scores.max())
+        assert row["align_mutual_knn_last"] == pytest.approx(scores[-1, -1])
+    # the reference model is the same for both encoder depths of one r
+    assert table["acc_a"][0] == table["acc_a"][1]
+
+
+def test_alignment_emerges_with_redundancy(tiny):
+    table, _ = tiny
+    r0 = table.filter(r=0)["align_mutual_knn"].mean()
+    r8 = table.filter(r=8)["align_mutual_knn"].mean()
+    # seeded; in this run r=0 gives chance-level alignment (~topk/n) and r=8 several times more
+    assert r8 > r0 + 0.2
+    assert table.filter(r=8)["acc_b"].min() > table.filter(r=0)["acc_b"].max()
+
+
+def test_alignment_matches_the_metric_on_the_models(monkeypatch):
+    models = []
+    real_train = _emergence._train
+
+    def keep(*args):
+        model, stats = real_train(*args)
+        models.append(model)
+        return model, stats
+
+    monkeypatch.setattr(_emergence, "_train", keep)
+    table = emergence_study([8], [0], [2], **{**TINY, "metrics": ["cka"]})
+    data = make_redundancy_dataset(8, 0, n_samples=2048, random_state=0)
+    test = split_indices(data.y, 0)[2][:512]
+    ref, other = models
+    h_a = ref.embed_layers(data.X[test])["x1"]
+    h_b = other.embed_layers(data.X[test])["x2"]
+    assert table["align_cka"][0] == pytest.approx(layerwise_alignment(h_a, h_b, "cka").max)
+
+
+def test_reference_trained_once_per_r_and_seed(monkeypatch):
+    calls = []
+    real_train = _emergence._train
+
+    def count(modality, encoder, depth, epochs, seed, data, split, settings):
+        calls.append((modality, depth))
+        return real_train(modality, encoder, depth, epochs, seed, data, split, settings)
+
+    monkeypatch.setattr(_emergence, "_train", count)
+    emergence_study(
+        [4],
+        [0, 3],
+        [1, 2],
+        **{**TINY, "max_epochs": 2, "reference_epochs": 2, "metrics": ["mutual_knn"]},
+    )
+    assert calls.count(("x1", 1)) == 1
+    assert sorted(c for c in calls if c[0] == "x2") == [("x2", 1), ("x2", 1), ("x2", 2), ("x2", 2)]
+
+
+def test_cache_skips_finished_cells(tmp_path, monkeypatch):
+    params = dict(TINY, max_epochs=2, reference_epochs=2, metrics=["mutual_knn"])
+    first = emergence_study([2], [0, 1], [1], cache_dir=tmp_path, **params)
+    assert len(list(tmp_path.glob("cell-*.json"))) == 2
+
+    def fail(*args, **kwargs):
+        raise AssertionError("a finished cell was trained again")
+
+    monkeypatch.setattr(_emergence, "_train", fail)
+    again = emergence_study([2], [0, 1], [1], cache_dir=tmp_path, **params)
+    assert again.records == first.records
+    # a new cell is computed, the old ones are not
+    monkeypatch.undo()
+    emergence_study([2], [0, 1, 2], [1], cache_dir=tmp_path, **params)
+    assert len(list(tmp_path.glob("cell-*.json"))) == 3
+
+
+def test_validation_grid_picks_the_best_validation_score(monkeypatch):
+    from mmalign_sk.experiments._common import fit_selected
+    from mmalign_sk.estimators import UnimodalClassifier
+
+    data = make_redundancy_dataset(6, -1, n_samples=1024, random_state=0)
+    train, val, _ = split_indices(data.y, 0)
+    est = UnimodalClassifier("x1", max_epochs=3, device="cpu", random_state=0)
+    model, best = fit_selected(est, {"lr": [1e-4, 3e-2]}, data.X, data.y, train, val)
+    scores = {
+        lr: UnimodalClassifier("x1", max_epochs=3, device="cpu", random_state=0, lr=lr)
+        .fit(data.X[train], data.y[train])
+        .score(data.X[val], data.y[val])
+        for lr in (1e-4, 3e-2)
+    }
+    assert best["lr"] == max(scores, key=scores.get)
+    assert model.lr == best["lr"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(metrics=["nope"]), "unknown metric"),
+        (dict(n_redundant=[9]), "n_redundant"),
+        (dict(encoder_depths=[0]), "encoder_depths"),
+        (dict(heterogeneity="all"), "heterogeneity"),
+        (dict(lr=[0.0]), "lr"),
+        (dict(seeds=[]), "seeds"),
+    ],
+)
+def test_bad_arguments(kwargs, match):
+    params = {**TINY, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        emergence_study(
+            params.pop("n_redundant", [0]), [0], params.pop("encoder_depths", [1]), **params
+        )
+
+
+def _rows():
+    rng = np.random.RandomState(0)
+    rows = []
+    for r in (0, 4, 8):
+        for d in (0, 2, 4):
+            for e in (1, 2):
+                rows.append(
+                    dict(
+                        r=r,
+                        uniqueness=8 - r,
+                        depth=d,
+                        encoder_depth=e,
+                        seed=0,
+                        acc_b=rng.uniform(),
+                        align_mutual_knn=rng.uniform(),
+                    )
+                )
+    return rows
+
+
+def test_summary_against_direct_computation():
+    table = StudyTable(_rows())
+    summary = summarize_emergence(table)
+    by_r = summary["by_redundancy"]
+    for row in by_r:
+        sub = [x for x in _rows() if x["r"] == row["r"]]
+        assert row["rho_align_depth"] == pytest.approx(
+            spearmanr([x["depth"] for x in sub], [x["align_mutual_knn"] for x in sub]).statistic
+        )
+        assert row["rho_align_acc"] == pytest.approx(
+            spearmanr([x["align_mutual_knn"] for x in sub], [x["acc_b"] for x in sub]).statistic
+        )
+        assert row["align_depth_0"] == pytest.approx(
+            np.mean([x["align_mutual_knn"] for x in sub if x["depth"] == 0])
+        )
+    for row in summary["by_depth"]:
+        means = [
+            np.mean(
+                [
+                    x["align_mutual_knn"]
+                    for x in _rows()
+                    if x["r"] == r and x["depth"] == row["depth"]
+                ]
+            )
+            for r in (0, 4, 8)
+        ]
+        assert row["rho_align_uniqueness"] == pytest.approx(spearmanr([8, 4, 0], means).statistic)
+        assert row["align_r_8"] == pytest.approx(means[-1])
+    assert len(summary["findings"]) == 3
+    assert all(set(f) == {"finding", "holds", "evidence"} for f in summary["findings"])
+
+
+def test_summary_findings_follow_the_data():
+    # alignment = f(r, depth) with the paper's trends, performance tied to alignment only at r=8
+    rows = []
+    for r in (0, 2, 6, 8):
+        for d in (0, 1, 2, 3):
+            align = (1 + r) / (1 + d)
+            acc = align if r >= 6 else -align
+            rows.append(
+                dict(
+                    r=r,
+                    uniqueness=8 - r,
+                    depth=d,
+                    encoder_depth=1,
+                    seed=0,
+                    acc_b=acc,
+                    align_mutual_knn=align,
+                )
+            )
+    holds = [f["holds"] for f in summarize_emergence(StudyTable(rows))["findings"]]
+    assert holds == [True, True, True]
+    for row in rows:  # alignment now grows with depth: the second finding fails
+        row["align_mutual_knn"] = (1 + row["r"]) * (1 + row["depth"])
+    holds = [f["holds"] for f in summarize_emergence(StudyTable(rows))["findings"]]
+    assert holds[1] is False
+
+
+def test_summary_unknown_metric():
+    with pytest.raises(ValueError, match="no alignment column for metric 'cka'"):
+        summarize_emergence(StudyTable(_rows()), metric="cka")
