@@ -8,6 +8,7 @@ All implement the estimator <-> scorer protocol (``embed``, ``embed_layers``) us
 :func:`mmalign_sk.metrics.make_alignment_scorer`.
 """
 
+from ._advisor import DEFAULT_EVIDENCE, AlignmentAdvisor, StepRule, redundancy_share
 from ._aligned import AlignedContrastiveClassifier, AlignedContrastiveRegressor
 from ._data import BatchIterator
 from ._info_nce import multimodal_info_nce, symmetric_info_nce
@@ -16,13 +17,17 @@ from ._scoring import make_modality_scorer
 from ._unimodal import UnimodalClassifier, UnimodalRegressor
 
 __all__ = [
+    "DEFAULT_EVIDENCE",
     "AlignedContrastiveClassifier",
     "AlignedContrastiveRegressor",
+    "AlignmentAdvisor",
+    "StepRule",
     "BatchIterator",
     "MultimodalNetwork",
     "UnimodalClassifier",
     "UnimodalRegressor",
     "make_modality_scorer",
     "multimodal_info_nce",
+    "redundancy_share",
     "symmetric_info_nce",
 ]

@@ -452,3 +452,16 @@ def test_pid_display_bad_input():
         PIDDisplay.from_pid({"a": 1.0})
     with pytest.raises(ValueError, match="shape"):
         PIDDisplay(np.zeros((2, 3))).plot()
+
+
+@pytest.mark.filterwarnings("ignore::mmalign_sk.information.SmallSampleWarning")
+def test_estimated_redundancy_grows_with_the_generators_redundant_bits():
+    from mmalign_sk.datasets import make_redundancy_dataset
+
+    redundancy = []
+    for r in (0, 4, 8):
+        data = make_redundancy_dataset(n_redundant=r, n_samples=8192, random_state=0)
+        redundancy.append(estimate_pid(data.X["x1"], data.X["x2"], data.y, n_clusters=16,
+                                       random_state=0).redundancy)
+    assert redundancy[0] < redundancy[1] < redundancy[2]
+    assert redundancy[2] > 2 * redundancy[0]
