@@ -595,6 +595,15 @@ return_layers
     ------
     FileNotFoundError
         When the dataset's files are missing (the message names the expected path).
+
+    Examples
+    --------
+    With MultiBench's ``mosei_senti_data.pkl`` under ``~/mmalign_data/multibench/``:
+
+    >>> from mmalign_sk.experiments import emergence_study_real, EMERGENCE_REAL_QUICK
+    >>> table = emergence_study_real("mosei", **EMERGENCE_REAL_QUICK)  # doctest: +SKIP
+    >>> table["modality_b"]  # doctest: +SKIP
+    array(['vision', 'vision', 'audio', 'audio', 'audio', 'audio'], dtype=object)
     """
     settings = _settings(
         metrics,
@@ -663,10 +672,27 @@ return_layers
 def summarize_emergence_real(table, metric="mutual_knn"):
     """Per modality pair: mean accuracies and alignment, and Spearman's rho(alignment, accuracy of b).
 
+    Parameters
+    ----------
+    table : StudyTable
+        From :func:`emergence_study_real`.
+    metric : str, default="mutual_knn"
+        Which alignment column (``align_<metric>``) to summarise.
+
     Returns
     -------
     StudyTable
-        One row per (modality_a, modality_b).
+        One row per (modality_a, modality_b): ``pair``, mean ``acc_a``, ``acc_b`` and
+        ``align_<metric>``, ``rho_align_acc`` and ``n_cells``.
+
+    Examples
+    --------
+    >>> from mmalign_sk.experiments import StudyTable, summarize_emergence_real
+    >>> rows = [dict(modality_a="text", modality_b="vision", encoder_depth=d, acc_a=0.7,
+    ...              acc_b=0.5 + d / 10, align_mutual_knn=0.1 * d) for d in (1, 2, 3)]
+    >>> summary = summarize_emergence_real(StudyTable(rows))
+    >>> summary["pair"].tolist(), float(summary["rho_align_acc"][0])
+    (['text-vision'], 1.0)
     """
     column = f"align_{metric}"
     out = []

@@ -78,6 +78,13 @@ def load_real_dataset(name, data_home=None, n_labelled=None, random_state=0):
     ------
     FileNotFoundError
         When the dataset's files are missing; the message names the expected path.
+
+    Examples
+    --------
+    >>> from mmalign_sk.experiments import load_real_dataset
+    >>> spec, data = load_real_dataset("mosei")  # doctest: +SKIP
+    >>> spec.encoders["text"], len(data.train), len(data.val), len(data.test)  # doctest: +SKIP
+    ('transformer', 16265, 1869, 4643)
     """
     if name not in REAL_DATASETS:
         raise ValueError(

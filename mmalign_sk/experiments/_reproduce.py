@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from . import _figures
+from ._table import StudyTable
 from ._emergence import (
     EMERGENCE_FULL,
     EMERGENCE_QUICK,
@@ -50,11 +51,10 @@ def _finish(out, name, table, sections, findings, figures, started, echo):
         lines += [f"### {title}", "", block, ""]
     if findings:
         lines += ["### Findings", ""] + _findings_text(findings) + [""]
-    lines.append(
-        f"{len(table)} table rows in {time.perf_counter() - started:.0f} s; "
-        f"outputs in {out}: {name}.csv, {name}.json, summary.md, "
-        + ", ".join(p.name for p in figures)
-    )
+    drawn = ", ".join(p.name for p in figures) if figures else (
+        "no figures (matplotlib is missing: pip install 'mmalign-sk[plot]')")
+    lines.append(f"{len(table)} table rows in {time.perf_counter() - started:.0f} s; "
+                 f"outputs in {out}: {name}.csv, {name}.json, summary.md, {drawn}")
     text = "\n".join(lines)
     (out / "summary.md").write_text(text + "\n")
     (out / "summary.json").write_text(json.dumps({"findings": findings}, indent=1) + "\n")
@@ -63,202 +63,119 @@ def _finish(out, name, table, sections, findings, figures, started, echo):
     return text
 
 
+def _draw(make_figures, *args):
+    """The paths written by ``make_figures(*args)``; none when matplotlib is not installed."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return []
+    return make_figures(*args)
+
+
 def _prepare(out_dir):
     out = Path(out_dir).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     return out, out / "cache"
 
 
-def reproduce_emergence(
-    out_dir,
-    quick=False,
-    dataset="synthetic",
-    data_home=None,
-    random_state=0,
-    progress=True,
-    device="auto",
-    n_jobs=None,
-    echo=True,
-):
+def _emergence_figures(table, layers, out):
+    column = f"align_{_HEADLINE}"
+    ylabel = f"{_HEADLINE} (max over layers)"
+    panels = [
+        ("uniqueness", column, "depth", "uniqueness (8 - r)", ylabel,
+         "alignment vs uniqueness, by depth", "alignment_vs_uniqueness.png"),
+        ("depth", column, "r", "heterogeneity depth", ylabel, "alignment vs heterogeneity, by r",
+         "alignment_vs_heterogeneity.png"),
+        (column, "acc_b", "r", _HEADLINE, "test accuracy of x2", "performance vs alignment, by r",
+         "alignment_vs_performance.png"),
+    ]
+    paths = [_figures.save(_figures.scatter(table, *panel[:-1])[0], out / panel[-1])
+             for panel in panels]
+    # the most redundant, least heterogeneous cell with the deepest x2 encoder
+    rows = table.records
+    pick = max(range(len(rows)),
+               key=lambda i: (rows[i]["r"], -rows[i]["depth"], rows[i]["encoder_depth"]))
+    title = (f"r={rows[pick]['r']}, depth={rows[pick]['depth']}, "
+             f"x2 encoder depth {rows[pick]['encoder_depth']}")
+    fig, _ = _figures.layer_heatmap(layers[pick][_HEADLINE], _HEADLINE, "x1", "x2", title)
+    return paths + [_figures.save(fig, out / "layerwise_heatmap.png")]
+
+
+def _emergence_real_figures(table, layers, out, dataset):
+    column = f"align_{_HEADLINE}"
+    with_pairs = StudyTable([{**r, "pair": f"{r['modality_a']}-{r['modality_b']}"} for r in table])
+    fig, _ = _figures.scatter(with_pairs, column, "acc_b", "pair", _HEADLINE,
+                              "test accuracy of modality b", f"{dataset}: performance vs alignment")
+    paths = [_figures.save(fig, out / "alignment_vs_performance.png")]
+    row = table.records[-1]
+    fig, _ = _figures.layer_heatmap(layers[len(table) - 1][_HEADLINE], _HEADLINE,
+                                    row["modality_a"], row["modality_b"],
+                                    f"{dataset}, encoder depth {row['encoder_depth']}")
+    return paths + [_figures.save(fig, out / "layerwise_heatmap.png")]
+
+
+def reproduce_emergence(out_dir, quick=False, dataset="synthetic", data_home=None, random_state=0,
+                        progress=True, device="auto", n_jobs=None, echo=True):
     """The emergence study (see :func:`reproduce`); returns its table."""
     out, cache = _prepare(out_dir)
     started = time.perf_counter()
-    common = dict(
-        cache_dir=cache,
-        progress=progress,
-        random_state=random_state,
-        device=device,
-        n_jobs=n_jobs,
-        return_layers=True,
-    )
-    column = f"align_{_HEADLINE}"
+    common = {"cache_dir": cache, "progress": progress, "random_state": random_state,
+              "device": device, "n_jobs": n_jobs, "return_layers": True}
     if dataset == "synthetic":
         table, layers = emergence_study(**(EMERGENCE_QUICK if quick else EMERGENCE_FULL), **common)
         summary = summarize_emergence(table, _HEADLINE)
-        figures = [
-            _figures.save(
-                _figures.scatter(
-                    table,
-                    "uniqueness",
-                    column,
-                    "depth",
-                    "uniqueness (8 - r)",
-                    f"{_HEADLINE} (max over layers)",
-                    "alignment vs uniqueness, by depth",
-                )[0],
-                out / "alignment_vs_uniqueness.png",
-            ),
-            _figures.save(
-                _figures.scatter(
-                    table,
-                    "depth",
-                    column,
-                    "r",
-                    "heterogeneity depth",
-                    f"{_HEADLINE} (max over layers)",
-                    "alignment vs heterogeneity, by r",
-                )[0],
-                out / "alignment_vs_heterogeneity.png",
-            ),
-            _figures.save(
-                _figures.scatter(
-                    table,
-                    column,
-                    "acc_b",
-                    "r",
-                    f"{_HEADLINE}",
-                    "test accuracy of x2",
-                    "performance vs alignment, by r",
-                )[0],
-                out / "alignment_vs_performance.png",
-            ),
-        ]
-        # the most redundant, least heterogeneous cell with the deepest x2 encoder
-        pick = max(
-            range(len(table)),
-            key=lambda i: (
-                table.records[i]["r"],
-                -table.records[i]["depth"],
-                table.records[i]["encoder_depth"],
-            ),
-        )
-        row = table.records[pick]
-        figures.append(
-            _figures.save(
-                _figures.layer_heatmap(
-                    layers[pick][_HEADLINE],
-                    _HEADLINE,
-                    "x1",
-                    "x2",
-                    f"r={row['r']}, depth={row['depth']}, x2 encoder depth {row['encoder_depth']}",
-                )[0],
-                out / "layerwise_heatmap.png",
-            )
-        )
+        figures = _draw(_emergence_figures, table, layers, out)
         sections = [
-            (
-                "Alignment by redundancy (mutual kNN, max over layer pairs)",
-                summary["by_redundancy"].to_markdown(),
-            ),
+            ("Alignment by redundancy (mutual kNN, max over layer pairs)",
+             summary["by_redundancy"].to_markdown()),
             ("Alignment by heterogeneity depth", summary["by_depth"].to_markdown()),
         ]
         findings = summary["findings"]
     else:
         preset = EMERGENCE_REAL_QUICK if quick else EMERGENCE_REAL_FULL
         table, layers = emergence_study_real(dataset, data_home=data_home, **preset, **common)
-        by_pair = summarize_emergence_real(table, _HEADLINE)
-        table_pairs = type(table)(
-            [{**r, "pair": f"{r['modality_a']}-{r['modality_b']}"} for r in table]
-        )
-        figures = [
-            _figures.save(
-                _figures.scatter(
-                    table_pairs,
-                    column,
-                    "acc_b",
-                    "pair",
-                    _HEADLINE,
-                    "test accuracy of modality b",
-                    f"{dataset}: performance vs alignment",
-                )[0],
-                out / "alignment_vs_performance.png",
-            )
-        ]
-        pick = len(table) - 1
-        row = table.records[pick]
-        figures.append(
-            _figures.save(
-                _figures.layer_heatmap(
-                    layers[pick][_HEADLINE],
-                    _HEADLINE,
-                    row["modality_a"],
-                    row["modality_b"],
-                    f"{dataset}, encoder depth {row['encoder_depth']}",
-                )[0],
-                out / "layerwise_heatmap.png",
-            )
-        )
-        sections = [(f"{dataset}: alignment and accuracy per modality pair", by_pair.to_markdown())]
+        figures = _draw(_emergence_real_figures, table, layers, out, dataset)
+        sections = [(f"{dataset}: alignment and accuracy per modality pair",
+                     summarize_emergence_real(table, _HEADLINE).to_markdown())]
         findings = []
     (out / "layerwise.json").write_text(
-        json.dumps([{**table.records[i], "layers": layers[i]} for i in range(len(table))]) + "\n"
+        json.dumps([{**row, "layers": layers[i]} for i, row in enumerate(table.records)]) + "\n"
     )
     _finish(out, "emergence", table, sections, findings, figures, started, echo)
     return table
 
 
-def reproduce_strategic(
-    out_dir,
-    quick=False,
-    dataset="synthetic",
-    data_home=None,
-    random_state=0,
-    progress=True,
-    device="auto",
-    n_jobs=None,
-    echo=True,
-):
+def _strategic_figures(table, settings, tol, out):
+    fig, _ = _figures.alignment_curves(table, f"align_{_HEADLINE}", settings, tol)
+    return [_figures.save(fig, out / "accuracy_and_alignment_vs_weight.png")]
+
+
+_BEST_WEIGHT_COLUMNS = ("setting", "r", "acc_at_0", "best_weight", "acc_at_best", "gain",
+                        "best_weight_a", "best_weight_b", "rho_weight_acc", "rho_weight_align")
+
+
+def reproduce_strategic(out_dir, quick=False, dataset="synthetic", data_home=None, random_state=0,
+                        progress=True, device="auto", n_jobs=None, echo=True):
     """The strategic-alignment study (see :func:`reproduce`); returns its table."""
     out, cache = _prepare(out_dir)
     started = time.perf_counter()
-    common = dict(
-        cache_dir=cache, progress=progress, random_state=random_state, device=device, n_jobs=n_jobs
-    )
+    common = {"cache_dir": cache, "progress": progress, "random_state": random_state,
+              "device": device, "n_jobs": n_jobs}
     if dataset == "synthetic":
-        table = strategic_alignment_study(
-            **(STRATEGIC_QUICK if quick else STRATEGIC_FULL), **common
-        )
+        preset = STRATEGIC_QUICK if quick else STRATEGIC_FULL
+        table = strategic_alignment_study(**preset, **common)
     else:
         preset = STRATEGIC_REAL_QUICK if quick else STRATEGIC_REAL_FULL
         table = strategic_alignment_study_real(dataset, data_home=data_home, **preset, **common)
     tol = 0.005
     summary = summarize_strategic(table, _HEADLINE, tol=tol)
-    settings = summary["by_setting"]["setting"].tolist()
-    fig, _ = _figures.alignment_curves(table, f"align_{_HEADLINE}", settings, tol)
-    figures = [_figures.save(fig, out / "accuracy_and_alignment_vs_weight.png")]
-    columns = [
-        "setting",
-        "r",
-        "acc_at_0",
-        "best_weight",
-        "acc_at_best",
-        "gain",
-        "best_weight_a",
-        "best_weight_b",
-        "rho_weight_acc",
-        "rho_weight_align",
-    ]
+    by_setting = summary["by_setting"]
+    figures = _draw(_strategic_figures, table, by_setting["setting"].tolist(), tol, out)
     sections = [
-        (
-            "Unimodal accuracy (x1 = a, x2 = b) and alignment per weight, mean over seeds",
-            summary["by_weight"].to_markdown(),
-        ),
-        (
-            f"Best weight per setting (ties within {tol} go to the smaller weight)",
-            summary["by_setting"].to_markdown(
-                [c for c in columns if c in summary["by_setting"].columns]
-            ),
-        ),
+        ("Unimodal accuracy (x1 = a, x2 = b) and alignment per weight, mean over seeds",
+         summary["by_weight"].to_markdown()),
+        (f"Best weight per setting (ties within {tol} go to the smaller weight)",
+         by_setting.to_markdown([c for c in _BEST_WEIGHT_COLUMNS if c in by_setting.columns])),
     ]
     _finish(out, "strategic", table, sections, summary["findings"], figures, started, echo)
     return table

@@ -362,6 +362,15 @@ projection_width, metrics, topk, device, n_jobs, cache_dir, progress, random_sta
         One row per (pair, seed, alignment_weight): ``setting`` ("a-b"), ``modality_a``,
         ``modality_b``, ``seed``, ``alignment_weight``, ``acc_a``, ``acc_b``, ``acc``,
         ``align_<metric>`` (validation split; ``*_std`` are 0 with one split).
+
+    Examples
+    --------
+    With MultiBench's ``mosei_senti_data.pkl`` under ``~/mmalign_data/multibench/``:
+
+    >>> from mmalign_sk.experiments import strategic_alignment_study_real, summarize_strategic
+    >>> table = strategic_alignment_study_real("mosei", [0, 0.5, 1],
+    ...                                        pairs=[("vision", "text")])  # doctest: +SKIP
+    >>> summarize_strategic(table)["by_setting"]["best_weight"]  # doctest: +SKIP
     """
     config = _settings(
         alignment_weights,

@@ -143,3 +143,20 @@ def test_display_data_match_the_table(tmp_path):
     assert scatter.spearman_["A"][0] == pytest.approx(1.0)
     for name, figure in (("curves.png", fig), ("scatter.png", fig2)):
         assert _figures.save(figure, tmp_path / name).stat().st_size > 1000
+
+
+def test_without_matplotlib_the_tables_are_still_written(tmp_path, tiny_presets, monkeypatch,
+                                                          capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            raise ImportError("no matplotlib")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    reproduce("strategic", tmp_path, quick=True, progress=False, device="cpu")
+    assert "no figures (matplotlib is missing" in capsys.readouterr().out
+    assert (tmp_path / "strategic.csv").is_file() and not list(tmp_path.glob("*.png"))
