@@ -11,7 +11,6 @@ Sub-commands
 """
 
 import argparse
-import inspect
 import json
 import sys
 import time
@@ -40,19 +39,11 @@ def _load_matrix(path):
     raise SystemExit(f"error: {path}: expected a .npy, .npz, .csv, .tsv or .txt file; got '{suffix}'")
 
 
-def _accepts(factory, name):
-    try:
-        params = inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in params
-
-
 def _metric_params(name, args):
-    from .metrics._registry import _METRICS
+    from .metrics._registry import metric_accepts
 
     params = {"device": args.device, "clip_quantile": None if args.no_clip else args.clip_quantile}
-    if args.topk is not None and _accepts(_METRICS[name], "topk"):
+    if args.topk is not None and metric_accepts(name, "topk"):
         params["topk"] = args.topk
     return params
 

@@ -27,6 +27,19 @@ def split_indices(y, random_state):
     return train, val, test
 
 
+def train_then_validate(train, val):
+    """``(rows, fold)``: the rows ``train`` then ``val``, and the one-fold
+    :class:`~sklearn.model_selection.PredefinedSplit` that trains on the first and scores the second."""
+    rows = np.concatenate([train, val])
+    fold = PredefinedSplit(np.r_[np.full(len(train), -1), np.zeros(len(val), dtype=int)])
+    return rows, fold
+
+
+def cache_settings(settings):
+    """The settings that change a cell's result (what a cache key holds): all but where it runs."""
+    return {k: v for k, v in settings.items() if k not in ("device", "n_jobs")}
+
+
 def fit_selected(estimator, grid, X, y, train, val, scoring="accuracy", n_jobs=None):
     """Fit ``estimator`` on the rows ``train`` with the parameters of ``grid`` that score best on ``val``.
 
@@ -44,8 +57,7 @@ def fit_selected(estimator, grid, X, y, train, val, scoring="accuracy", n_jobs=N
     if len(candidates) == 1:
         best = candidates[0]
     else:
-        rows = np.concatenate([train, val])
-        fold = PredefinedSplit(np.r_[np.full(len(train), -1), np.zeros(len(val), dtype=int)])
+        rows, fold = train_then_validate(train, val)
         search = GridSearchCV(estimator, grid, scoring=scoring, cv=fold, refit=False, n_jobs=n_jobs)
         search.fit(X[rows], y[rows])
         best = search.best_params_

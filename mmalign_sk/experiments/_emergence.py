@@ -11,8 +11,10 @@ from .._checks import check_int, check_option, check_real
 from ..datasets import make_redundancy_family
 from ..estimators import UnimodalClassifier
 from ..metrics import encoder_alignment, get_metric
+from ..metrics._registry import metric_accepts
 from ._cache import ResultCache
 from ._common import (
+    cache_settings,
     check_positive_floats,
     check_seed_list,
     check_values,
@@ -97,7 +99,7 @@ def _align(model_a, model_b, X, settings):
     """Layer x layer alignment of the two models on ``X`` for every metric."""
     out = {}
     for metric in settings["metrics"]:
-        params = {"topk": settings["topk"]} if _takes_topk(metric) else {}
+        params = {"topk": settings["topk"]} if metric_accepts(metric, "topk") else {}
         result = encoder_alignment(model_a, X, model_b, X, metric=metric, layers="all", **params)
         out[metric] = {
             "max": result.max,
@@ -106,10 +108,6 @@ def _align(model_a, model_b, X, settings):
             "scores": result.scores.tolist(),
         }
     return out
-
-
-def _takes_topk(metric):
-    return "topk" in type(get_metric(metric)).__init__.__code__.co_varnames
 
 
 class _References:
@@ -167,10 +165,6 @@ def _settings(
         reference_depth=check_int(reference_depth, "reference_depth", 1),
     )
 
-
-def _key(settings):
-    """The settings that change a cell's result (what the cache key holds)."""
-    return {k: v for k, v in settings.items() if k not in ("device", "n_jobs")}
 
 
 def _run_pair(cell, key, data, split, pair, encoders, references, ref_key, settings, cache):
@@ -338,7 +332,7 @@ def emergence_study(
         heterogeneity=heterogeneity,
         temperature=temperature,
         random_state=random_state,
-        **_key(settings),
+        **cache_settings(settings),
     )
 
     cache, references = ResultCache(cache_dir), _References()
@@ -632,7 +626,7 @@ return_layers
         n_labelled=n_labelled,
         n_rows=[len(s) for s in split],
         random_state=random_state,
-        **_key(settings),
+        **cache_settings(settings),
     )
 
     cache, references = ResultCache(cache_dir), _References()

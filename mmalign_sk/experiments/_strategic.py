@@ -7,7 +7,7 @@ information, and records each modality's own accuracy and the alignment of the t
 """
 
 import numpy as np
-from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from .._checks import check_int, check_real
 from ..datasets import make_interaction_dataset
@@ -15,14 +15,17 @@ from ..estimators import AlignedContrastiveClassifier, make_modality_scorer
 from ..metrics import make_alignment_scorer
 from ._cache import ResultCache
 from ._common import (
+    cache_settings,
     check_positive_floats,
     check_seed_list,
     check_values,
     nan_min,
     progress_bar,
     spearman,
+    train_then_validate,
 )
-from ._emergence import _check_metrics, _check_pairs, _takes_topk
+from ..metrics._registry import metric_accepts
+from ._emergence import _check_metrics, _check_pairs
 from ._real import load_real_dataset
 from ._table import StudyTable
 
@@ -67,12 +70,13 @@ def _scoring(modalities, metrics, topk):
         "acc": "accuracy",
     }
     for metric in metrics:
-        params = {"topk": topk} if _takes_topk(metric) else {}
+        params = {"topk": topk} if metric_accepts(metric, "topk") else {}
         scoring[f"align_{metric}"] = make_alignment_scorer(metric, modalities=(a, b), **params)
     return scoring
 
 
-def _sweep_rows(search, weights, scoring):
+def _sweep_rows(search, scoring):
+    """One row per weight, in the order of the grid (the order of ``cv_results_``)."""
     res = search.cv_results_
     rows = []
     for i, weight in enumerate(res["param_alignment_weight"]):
@@ -81,8 +85,7 @@ def _sweep_rows(search, weights, scoring):
             row[name] = float(res[f"mean_test_{name}"][i])
             row[f"{name}_std"] = float(res[f"std_test_{name}"][i])
         rows.append(row)
-    order = {w: k for k, w in enumerate(weights)}
-    return sorted(rows, key=lambda row: order[row["alignment_weight"]])
+    return rows
 
 
 def _settings(
@@ -113,9 +116,6 @@ def _settings(
     )
 
 
-def _key(settings):
-    return {k: v for k, v in settings.items() if k not in ("device", "n_jobs")}
-
 
 def _sweep(X, y, modalities, encoders, cv, seed, settings):
     """GridSearchCV over the alignment weight; one row per weight."""
@@ -141,7 +141,7 @@ def _sweep(X, y, modalities, encoders, cv, seed, settings):
         n_jobs=settings["n_jobs"],
     )
     search.fit(X, y)
-    return _sweep_rows(search, settings["alignment_weights"], scoring)
+    return _sweep_rows(search, scoring)
 
 
 def strategic_alignment_study(
@@ -277,7 +277,7 @@ def strategic_alignment_study(
                     cv=n_folds,
                     random_state=random_state,
                     seed=seed,
-                    **_key(config),
+                    **cache_settings(config),
                 )
                 sweep = cache.get(key)
                 if sweep is None:
@@ -391,8 +391,7 @@ projection_width, metrics, topk, device, n_jobs, cache_dir, progress, random_sta
         dataset, data_home, n_labelled=n_labelled, random_state=random_state
     )
     pair_list = _check_pairs(pairs, spec.modalities)
-    rows_idx = np.concatenate([data.train, data.val])
-    fold = PredefinedSplit(np.r_[np.full(len(data.train), -1), np.zeros(len(data.val), dtype=int)])
+    rows_idx, fold = train_then_validate(data.train, data.val)
     X, y = data.X[rows_idx], data.y[rows_idx]
     cache = ResultCache(cache_dir)
     rows = []
@@ -410,7 +409,7 @@ projection_width, metrics, topk, device, n_jobs, cache_dir, progress, random_sta
                     n_rows=[len(data.train), len(data.val)],
                     random_state=random_state,
                     seed=seed,
-                    **_key(config),
+                    **cache_settings(config),
                 )
                 sweep = cache.get(key)
                 if sweep is None:

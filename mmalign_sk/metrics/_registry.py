@@ -1,6 +1,16 @@
 """Registry of alignment metrics by name."""
 
+import inspect
+
 _METRICS = {}
+
+
+def metric_accepts(name, param):
+    """Whether the metric registered as ``name`` takes the parameter ``param`` (e.g. ``topk``)."""
+    try:
+        return param in inspect.signature(_METRICS[name]).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def register_metric(name, factory):
