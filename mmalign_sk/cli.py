@@ -155,7 +155,8 @@ def build_parser():
     rep.add_argument("--data-home", default=None, help="where real datasets live (default $MMALIGN_DATA)")
     rep.add_argument("--random-state", type=int, default=0, help="seed of the data and splits")
     rep.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
-    rep.add_argument("--n-jobs", type=int, default=None, help="parallel fits in each grid search")
+    rep.add_argument("--n-jobs", type=int, default=-1,
+                     help="models trained at once, one thread each (default -1: every core)")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     rep.set_defaults(func=_cmd_reproduce)
 

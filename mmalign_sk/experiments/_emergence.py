@@ -5,14 +5,16 @@ representations layer by layer (maximum over layer pairs), and relates it to the
 uniqueness and heterogeneity and to the models' performance.
 """
 
+import functools
+import json
+
 import numpy as np
 
 from .._checks import check_int, check_option, check_real
-from ..datasets import make_redundancy_family
+from ..datasets import make_redundancy_dataset
 from ..estimators import UnimodalClassifier
-from ..metrics import encoder_alignment, get_metric
+from ..metrics import get_metric, layerwise_alignment
 from ..metrics._registry import metric_accepts
-from ._cache import ResultCache
 from ._common import (
     cache_settings,
     check_positive_floats,
@@ -21,12 +23,15 @@ from ._common import (
     fit_selected,
     mean_by,
     nan_mean,
-    progress_bar,
     spearman,
     split_indices,
 )
 from ._real import load_real_dataset
+from ._runner import run_cells
 from ._table import StudyTable
+
+#: Label bits of the generator (r of them redundant, the rest unique).
+_N_LABEL_BITS = 8
 
 #: The paper's settings (Tjandrasuwita et al. 2025, section 4), and our choices where it is silent.
 EMERGENCE_FULL = dict(
@@ -85,7 +90,6 @@ def _train(modality, encoder, depth, epochs, seed, data, split, settings):
         data.y,
         train,
         val,
-        n_jobs=settings["n_jobs"],
     )
     accuracy = float(model.score(data.X[test], data.y[test]))
     return model, {
@@ -95,12 +99,12 @@ def _train(modality, encoder, depth, epochs, seed, data, split, settings):
     }
 
 
-def _align(model_a, model_b, X, settings):
-    """Layer x layer alignment of the two models on ``X`` for every metric."""
+def _align(layers_a, layers_b, settings):
+    """Layer x layer alignment of two lists of representations for every metric."""
     out = {}
     for metric in settings["metrics"]:
         params = {"topk": settings["topk"]} if metric_accepts(metric, "topk") else {}
-        result = encoder_alignment(model_a, X, model_b, X, metric=metric, layers="all", **params)
+        result = layerwise_alignment(layers_a, layers_b, metric=get_metric(metric, **params))
         out[metric] = {
             "max": result.max,
             "argmax": list(result.argmax),
@@ -110,16 +114,52 @@ def _align(model_a, model_b, X, settings):
     return out
 
 
-class _References:
-    """The fixed-depth models of the first modality, each trained once per key and reused."""
+def _alignment_layers(model, modality, data, split, settings):
+    """The model's representations after every layer, on the first test samples."""
+    X_align = data.X[split[2][: settings["alignment_samples"]]]
+    return model.embed_layers(X_align)[modality]
 
-    def __init__(self):
-        self._models = {}
 
-    def get(self, key, train):
-        if key not in self._models:
-            self._models[key] = train()
-        return self._models[key]
+def _reference_cell(cell, data, split, encoder, settings):
+    """First stage: the reference model of ``cell["modality"]``, trained once and shared by the
+    cells that compare against it; its result is its test statistics and its layers on the
+    alignment samples (float32 values, which JSON stores exactly)."""
+    modality = cell["modality"]
+    model, stats = _train(
+        modality,
+        encoder,
+        settings["reference_depth"],
+        settings["reference_epochs"],
+        cell["seed"],
+        data,
+        split,
+        settings,
+    )
+    layers = _alignment_layers(model, modality, data, split, settings)
+    return {"stats": stats, "layers": [h.tolist() for h in layers]}
+
+
+def _pair_cell(cell, data, split, encoder, reference, settings):
+    """Second stage: a model of ``cell["modality"]`` of the cell's encoder depth, trained and
+    compared layer by layer with its reference (the first stage's result)."""
+    modality = cell["modality"]
+    model, stats = _train(
+        modality, encoder, cell["encoder_depth"], settings["max_epochs"], cell["seed"], data,
+        split, settings,
+    )
+    layers_b = _alignment_layers(model, modality, data, split, settings)
+    layers_a = [np.asarray(h, dtype=layers_b[0].dtype) for h in reference["layers"]]
+    alignment = _align(layers_a, layers_b, settings)
+    row = {k: cell[k] for k in _ROW_KEYS if k in cell}
+    return {
+        "row": _cell_row(row, reference["stats"], stats, alignment, settings["metrics"]),
+        "layers": {m: alignment[m]["scores"] for m in settings["metrics"]},
+    }
+
+
+#: The cell keys that are columns of the study's table.
+_ROW_KEYS = ("r", "uniqueness", "depth", "dataset", "modality_a", "modality_b", "encoder_depth",
+             "seed")
 
 
 def _cell_row(cell, ref_stats, stats, alignment, metrics):
@@ -167,38 +207,36 @@ def _settings(
 
 
 
-def _run_pair(cell, key, data, split, pair, encoders, references, ref_key, settings, cache):
-    """One cell: the reference model of ``pair[0]`` against a model of ``pair[1]`` of the cell's
-    ``encoder_depth``; ``key`` (the cell and the settings) names it in the cache."""
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    seed, encoder_depth = cell["seed"], cell["encoder_depth"]
-    (mod_a, mod_b), (enc_a, enc_b) = pair, encoders
-    ref_model, ref_stats = references.get(
-        ref_key,
-        lambda: _train(
-            mod_a,
-            enc_a,
-            settings["reference_depth"],
-            settings["reference_epochs"],
-            seed,
-            data,
-            split,
-            settings,
-        ),
+def _run_two_stages(references, pairs, reference_of, compute_inputs, settings, cache_dir,
+                    progress, desc):
+    """Run the reference cells, then the pair cells against them; the pairs' results in order.
+
+    ``reference_of(pair_cell)`` is the reference cell a pair compares against;
+    ``compute_inputs(cell)`` is ``(data, split, encoder)`` of a cell of either stage.
+    """
+    ref_results = run_cells(
+        references,
+        functools.partial(_reference_cell, settings=settings),
+        inputs=compute_inputs,
+        cache=cache_dir,
+        n_jobs=settings["n_jobs"],
+        progress=progress,
+        desc=f"{desc} references",
     )
-    model, stats = _train(
-        mod_b, enc_b, encoder_depth, settings["max_epochs"], seed, data, split, settings
+    by_key = {_key(cell): result for cell, result in zip(references, ref_results)}
+    return run_cells(
+        pairs,
+        functools.partial(_pair_cell, settings=settings),
+        inputs=lambda cell: (*compute_inputs(cell), by_key[_key(reference_of(cell))]),
+        cache=cache_dir,
+        n_jobs=settings["n_jobs"],
+        progress=progress,
+        desc=desc,
     )
-    X_align = data.X[split[2][: settings["alignment_samples"]]]
-    alignment = _align(ref_model, model, X_align, settings)
-    result = {
-        "row": _cell_row(cell, ref_stats, stats, alignment, settings["metrics"]),
-        "layers": {m: alignment[m]["scores"] for m in settings["metrics"]},
-    }
-    cache.put(key, result)
-    return result
+
+
+def _key(cell):
+    return json.dumps(cell, sort_keys=True)
 
 
 def emergence_study(
@@ -272,7 +310,8 @@ def emergence_study(
     alignment_samples : int, default=512
     device : str, default="auto"
     n_jobs : int, optional
-        Parallel fits inside each validation grid search (joblib; a dask backend works too).
+        Models trained at once, each on one thread (joblib; ``-1``: every core; a dask backend
+        works too). The results do not depend on it.
     cache_dir : str or Path, optional
         Finished cells are stored here and skipped when the study is run again.
     progress : bool, default=True
@@ -335,48 +374,53 @@ def emergence_study(
         **cache_settings(settings),
     )
 
-    cache, references = ResultCache(cache_dir), _References()
-    rows, layers = [], {}
-    family = make_redundancy_family(
-        rs,
-        depth_list,
-        n_samples=n_samples,
-        temperature=temperature,
-        heterogeneity=heterogeneity,
-        random_state=random_state,
+    both = heterogeneity == "both"
+
+    def reference(r, depth, seed):
+        # x1 (and y, and the split) are the same at every depth unless both modalities are
+        # transformed: one reference model serves all depths
+        cell = dict(data_key, stage="reference", modality="x1", r=r, seed=seed)
+        return dict(cell, depth=depth) if both else cell
+
+    pairs = [
+        dict(data_key, r=r, uniqueness=_N_LABEL_BITS - r, depth=depth, encoder_depth=enc_depth,
+             seed=seed, modality="x2")
+        for r in rs
+        for depth in depth_list
+        for seed in seed_list
+        for enc_depth in enc_depths
+    ]
+    references = list({_key(c): c for c in (
+        reference(p["r"], p["depth"], p["seed"]) for p in pairs)}.values())
+
+    @functools.lru_cache(maxsize=8)
+    def dataset(r, depth):
+        data = make_redundancy_dataset(
+            r,
+            depth,
+            n_samples=n_samples,
+            temperature=temperature,
+            heterogeneity=heterogeneity,
+            random_state=random_state,
+        )
+        return data, split_indices(data.y, random_state)
+
+    def inputs(cell):
+        # the reference of every depth sees the same x1: any depth's dataset serves it
+        return (*dataset(cell["r"], cell.get("depth", depth_list[0])), "mlp")
+
+    results = _run_two_stages(
+        references,
+        pairs,
+        lambda cell: reference(cell["r"], cell["depth"], cell["seed"]),
+        inputs,
+        settings,
+        cache_dir,
+        progress,
+        "emergence",
     )
-    total = len(rs) * len(depth_list) * len(enc_depths) * len(seed_list)
-    with progress_bar(total, "emergence", progress) as bar:
-        for (r, depth), data in family:
-            split = split_indices(data.y, random_state)
-            for seed in seed_list:
-                for enc_depth in enc_depths:
-                    cell = dict(
-                        r=r,
-                        uniqueness=data.params["n_label_bits"] - r,
-                        depth=depth,
-                        encoder_depth=enc_depth,
-                        seed=seed,
-                    )
-                    bar.set_postfix(r=r, depth=depth, encoder=enc_depth, seed=seed)
-                    # x1 (and y, and the split) are the same at every depth unless both
-                    # modalities are transformed: one reference model serves all depths
-                    ref_key = (r, seed) if heterogeneity == "one" else (r, depth, seed)
-                    result = _run_pair(
-                        cell,
-                        {**data_key, **cell},
-                        data,
-                        split,
-                        ("x1", "x2"),
-                        ("mlp", "mlp"),
-                        references,
-                        ref_key,
-                        settings,
-                        cache,
-                    )
-                    rows.append(result["row"])
-                    layers[len(rows) - 1] = result["layers"]
-                    bar.update()
+    rows = [result["row"] for result in results]
+    layers = {i: result["layers"] for i, result in enumerate(results)}
     table = StudyTable(rows)
     return (table, layers) if return_layers else table
 
@@ -629,36 +673,29 @@ return_layers
         **cache_settings(settings),
     )
 
-    cache, references = ResultCache(cache_dir), _References()
-    rows, layers = [], {}
-    total = len(pair_list) * len(enc_depths) * len(seed_list)
-    with progress_bar(total, f"emergence {dataset}", progress) as bar:
-        for a, b in pair_list:
-            for seed in seed_list:
-                for enc_depth in enc_depths:
-                    cell = dict(
-                        dataset=dataset,
-                        modality_a=a,
-                        modality_b=b,
-                        encoder_depth=enc_depth,
-                        seed=seed,
-                    )
-                    bar.set_postfix(pair=f"{a}-{b}", encoder=enc_depth, seed=seed)
-                    result = _run_pair(
-                        cell,
-                        {**data_key, **cell},
-                        data,
-                        split,
-                        (a, b),
-                        (spec.encoders[a], spec.encoders[b]),
-                        references,
-                        (a, seed),
-                        settings,
-                        cache,
-                    )
-                    rows.append(result["row"])
-                    layers[len(rows) - 1] = result["layers"]
-                    bar.update()
+    pairs = [
+        dict(data_key, modality_a=a, modality_b=b, encoder_depth=enc_depth, seed=seed, modality=b)
+        for a, b in pair_list
+        for seed in seed_list
+        for enc_depth in enc_depths
+    ]
+
+    def reference(cell):
+        return dict(data_key, stage="reference", modality=cell["modality_a"], seed=cell["seed"])
+
+    references = list({_key(c): c for c in map(reference, pairs)}.values())
+    results = _run_two_stages(
+        references,
+        pairs,
+        reference,
+        lambda cell: (data, split, spec.encoders[cell["modality"]]),
+        settings,
+        cache_dir,
+        progress,
+        f"emergence {dataset}",
+    )
+    rows = [result["row"] for result in results]
+    layers = {i: result["layers"] for i, result in enumerate(results)}
     table = StudyTable(rows)
     return (table, layers) if return_layers else table
 

@@ -221,7 +221,8 @@ def reproduce(
         Show a progress bar.
     device : str, default="auto"
     n_jobs : int, optional
-        Parallel fits inside each grid search.
+        Models (cells) trained at once, each on one thread; ``-1`` uses every core. The results
+        do not depend on it.
     echo : bool, default=True
         Print the summary.
 
