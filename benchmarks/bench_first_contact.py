@@ -29,7 +29,6 @@ import argparse
 import filecmp
 import json
 import os
-import platform
 import re
 import shlex
 import shutil
@@ -38,14 +37,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
+
+from _environment import THREAD_VARIABLES, machine
 
 MAIN_JOB = "mmalign reproduce emergence --quick --no-progress --out {out}"
 CHEAP_JOB = "mmalign example-pair {out} --n-samples 200"
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "BLIS_NUM_THREADS",
-                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "TORCH_NUM_THREADS")
-PACKAGES = ("numpy", "scipy", "scikit-learn", "torch", "skorch", "joblib", "mmalign-sk")
 HEAVY = ("torch", "skorch", "sklearn")
 HELP_CODE = "import sys\nfrom mmalign_sk.cli import main\nsys.argv = ['mmalign', '--help']\nmain()\n"
 
@@ -90,12 +87,13 @@ def identical_outputs(first, second, pattern):
 
 
 def torch_threads(env):
-    code = "import torch; print(torch.get_num_threads(), torch.get_num_interop_threads())"
+    """torch's build and default thread counts in a fresh interpreter with this environment."""
+    code = "import torch; print(torch.get_num_threads(), torch.get_num_interop_threads(), torch.__version__)"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         return None
-    intra, inter = done.stdout.split()
-    return {"intra_op": int(intra), "inter_op": int(inter)}
+    intra, inter, build = done.stdout.split()
+    return {"intra_op": int(intra), "inter_op": int(inter), "torch_build": build}
 
 
 def help_wall_times(env, repeats):
@@ -120,26 +118,6 @@ def help_import_time(env):
                 total_us += int(match.group(2))
     heavy = sorted({m.split(".")[0] for m in modules} & set(HEAVY))
     return {"seconds": total_us / 1e6, "n_modules": len(modules), "heavy_modules": heavy}
-
-
-def cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def versions():
-    found = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = None
-    return found
 
 
 def main(argv=None):
@@ -194,14 +172,10 @@ def main(argv=None):
         "help_import": imports,
         "summary_md": summary_file.read_text() if summary_file.is_file() else None,
         "environment": {
-            "cpu_model": cpu_model(),
-            "machine": platform.machine(),
-            "nproc": os.cpu_count(),
-            "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+            **{k: v for k, v in machine().items() if k not in ("load_average", "thread_variables")},
             "load_average_before": load_before,
             "load_average_after": load_after,
-            "versions": versions(),
-            "thread_variables_of_caller": {k: os.environ[k] for k in THREAD_VARIABLES if k in os.environ},
+            "thread_variables_of_caller": machine()["thread_variables"],
             "thread_variables": {name: {k: envs[name][k] for k in THREAD_VARIABLES if k in envs[name]}
                                  for name in names},
             "torch_threads": {name: torch_threads(envs[name]) for name in names},
