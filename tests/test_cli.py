@@ -88,7 +88,8 @@ def test_help_imports_no_heavy_library(argv, tmp_path):
 
 
 def test_example_pair_imports_no_heavy_library(tmp_path):
-    code = f"from mmalign_sk.cli import main\nassert main(['example-pair', {str(tmp_path)!r}, '--n-samples', '20']) == 0"
+    argv = ["example-pair", str(tmp_path), "--n-samples", "20"]
+    code = f"from mmalign_sk.cli import main\nassert main({argv!r}) == 0"
     assert _heavy_modules_after(code, tmp_path) == []
     assert np.load(tmp_path / "A.npy").shape == (20, 32)
 
