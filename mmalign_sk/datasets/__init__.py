@@ -17,7 +17,7 @@ from ._avmnist import fetch_avmnist
 from ._base import clear_data_home, get_data_home
 from ._fsdd import fetch_fsdd
 from ._image_text import load_image_caption_pairs
-from ._interaction import make_interaction_dataset
+from ._interaction import interaction_pid, make_interaction_dataset
 from ._mmimdb import fetch_mmimdb
 from ._safe_pickle import UnsafePickleError, safe_load_pickle
 from ._split import paper_split
@@ -35,6 +35,7 @@ __all__ = [
     "fetch_mustard",
     "fetch_urfunny",
     "get_data_home",
+    "interaction_pid",
     "load_image_caption_pairs",
     "make_interaction_dataset",
     "make_redundancy_dataset",

@@ -131,3 +131,26 @@ def check_positive_floats(values, name, allow_zero=True):
 
 def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
+
+
+def paired_difference(a, b):
+    """Mean and standard error of the paired differences ``a - b`` (one pair per replicate).
+
+    ``se = sd(a - b) / sqrt(n)`` with the sample standard deviation (``ddof=1``); NaN with fewer
+    than two pairs. Pairing removes what the two sides share (here: the replicate's sample of
+    data and its initialisation), so it is the right error for "is lambda better than 0".
+
+    Examples
+    --------
+    >>> from mmalign_sk.experiments._common import paired_difference
+    >>> paired_difference([0.70, 0.72, 0.74], [0.68, 0.71, 0.70])
+    (0.0233..., 0.0088...)
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.ndim != 1 or a.shape != b.shape or a.size == 0:
+        raise ValueError(
+            f"a and b must be equally long non-empty sequences; got shapes {a.shape} and {b.shape}."
+        )
+    d = a - b
+    se = float(d.std(ddof=1) / np.sqrt(d.size)) if d.size > 1 else float("nan")
+    return float(d.mean()), se

@@ -83,3 +83,61 @@ def alignment_curves(table, alignment, settings, tol):
         displays[setting].ax_.set_ylabel("mean unimodal accuracy", color="C0")
         displays[setting].ax_alignment_.set_ylabel(alignment[6:], color="C1")
     return fig, displays
+
+
+def weight_curves(by_weight, settings, alignment, temperature=None):
+    """Per setting: mean unimodal accuracy (± sd over seeds) and alignment against lambda.
+
+    ``by_weight`` is ``summarize_strategic(...)["by_weight"]``; only its rows at ``temperature``
+    are drawn (all rows when None).
+    """
+    fig, axes = _figure(len(settings))
+    for ax, setting in zip(axes, settings):
+        rows = [r for r in by_weight if r["setting"] == setting
+                and (temperature is None or r["temperature"] == temperature)]
+        weights = np.array([r["alignment_weight"] for r in rows])
+        acc = np.array([r["acc"] for r in rows])
+        sd = np.nan_to_num(np.array([r["acc_sd"] for r in rows], dtype=float))
+        x = np.arange(len(weights))  # equally spaced grid points, labelled with their lambda
+        ax.errorbar(x, acc, yerr=sd, color="C0", marker="o", capsize=3)
+        ax.set_xticks(x)
+        ax.set_xticklabels([f"{w:g}" for w in weights])
+        ax.set_xlabel("alignment weight lambda")
+        ax.set_ylabel("mean unimodal accuracy", color="C0")
+        twin = ax.twinx()
+        twin.plot(x, [r[alignment] for r in rows], color="C1", marker="s", linestyle="--")
+        twin.set_ylabel(alignment[6:], color="C1")
+        title = setting if temperature is None else f"{setting}, T = {temperature:g}"
+        ax.set_title(title)
+    return fig, axes
+
+
+def temperature_effect(by_weight, by_setting, setting="R=4"):
+    """lambda* per setting for every temperature, and ``setting``'s accuracy curve per temperature."""
+    fig, (left, right) = _figure(2, 5.0, 3.6)
+    temperatures = list(dict.fromkeys(r["temperature"] for r in by_setting))
+    settings = list(dict.fromkeys(r["setting"] for r in by_setting))
+    grid = sorted({r["alignment_weight"] for r in by_weight})
+    for i, temperature in enumerate(temperatures):
+        best = {r["setting"]: r["best_weight"] for r in by_setting
+                if r["temperature"] == temperature}
+        left.plot(range(len(settings)), [grid.index(best[s]) for s in settings], marker="o",
+                  color=f"C{i}", label=f"T = {temperature:g}")
+        rows = [r for r in by_weight if r["setting"] == setting and r["temperature"] == temperature]
+        right.errorbar([grid.index(r["alignment_weight"]) for r in rows], [r["acc"] for r in rows],
+                       yerr=np.nan_to_num([r["acc_sd"] for r in rows]), marker="o", capsize=3,
+                       color=f"C{i}", label=f"T = {temperature:g}")
+    left.set_xticks(range(len(settings)))
+    left.set_xticklabels(settings)
+    left.set_yticks(range(len(grid)))
+    left.set_yticklabels([f"{w:g}" for w in grid])
+    left.set_ylabel("best weight lambda* (validation)")
+    left.set_title("lambda* per setting and temperature")
+    right.set_xticks(range(len(grid)))
+    right.set_xticklabels([f"{w:g}" for w in grid])
+    right.set_xlabel("alignment weight lambda")
+    right.set_ylabel("mean unimodal accuracy")
+    right.set_title(f"{setting}: accuracy per temperature")
+    for ax in (left, right):
+        ax.legend(fontsize=8)
+    return fig, (left, right)

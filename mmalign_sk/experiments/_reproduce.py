@@ -37,13 +37,15 @@ _HEADLINE = "mutual_knn"  # the metric the summaries and figures report
 def _findings_text(findings):
     lines = []
     for f in findings:
-        lines.append(f"- [{'holds' if f['holds'] else 'does not hold'}] {f['finding']}")
+        claim = f.get("claim", f.get("finding"))
+        lines.append(f"- [{'holds' if f['holds'] else 'does not hold'}] {claim}")
         lines.append(f"  {f['evidence']}")
     return lines
 
 
-def _finish(out, name, table, sections, findings, figures, started, echo):
-    """Write the table, the summary and its JSON; print the summary; return the summary text."""
+def _finish(out, name, table, sections, findings, figures, started, echo, extra=None):
+    """Write the table, the summary and its JSON (``findings`` and the ``extra`` entries); print
+    the summary; return the summary text."""
     table.to_csv(out / f"{name}.csv")
     table.to_json(out / f"{name}.json")
     lines = []
@@ -57,7 +59,8 @@ def _finish(out, name, table, sections, findings, figures, started, echo):
                  f"outputs in {out}: {name}.csv, {name}.json, summary.md, {drawn}")
     text = "\n".join(lines)
     (out / "summary.md").write_text(text + "\n")
-    (out / "summary.json").write_text(json.dumps({"findings": findings}, indent=1) + "\n")
+    (out / "summary.json").write_text(
+        json.dumps({"findings": findings, **(extra or {})}, indent=1) + "\n")
     if echo:
         print(text)
     return text
@@ -145,13 +148,27 @@ def reproduce_emergence(out_dir, quick=False, dataset="synthetic", data_home=Non
     return table
 
 
-def _strategic_figures(table, settings, tol, out):
-    fig, _ = _figures.alignment_curves(table, f"align_{_HEADLINE}", settings, tol)
-    return [_figures.save(fig, out / "accuracy_and_alignment_vs_weight.png")]
+def _strategic_figures(summary, out):
+    by_weight, by_setting = summary["by_weight"], summary["by_setting"]
+    settings = list(dict.fromkeys(by_setting["setting"].tolist()))
+    temperatures = list(dict.fromkeys(by_setting["temperature"].tolist()))
+    paths = []
+    for temperature in temperatures:
+        fig, _ = _figures.weight_curves(by_weight, settings, f"align_{_HEADLINE}", temperature)
+        suffix = "" if len(temperatures) == 1 else f"_T{temperature:g}"
+        paths.append(_figures.save(fig, out / f"accuracy_and_alignment_vs_weight{suffix}.png"))
+    if len(temperatures) > 1:
+        fig, _ = _figures.temperature_effect(by_weight, by_setting)
+        paths.append(_figures.save(fig, out / "temperature_effect.png"))
+    return paths
 
 
-_BEST_WEIGHT_COLUMNS = ("setting", "r", "acc_at_0", "best_weight", "acc_at_best", "gain",
-                        "best_weight_a", "best_weight_b", "rho_weight_acc", "rho_weight_align")
+_WEIGHT_COLUMNS = ("setting", "temperature", "alignment_weight", "acc", "acc_sd", "diff_vs_0",
+                   "diff_vs_0_se", "acc_a", "acc_b", "align_mutual_knn", "align_cka",
+                   "align_svcca", "epochs", "capped")
+_BEST_WEIGHT_COLUMNS = ("setting", "r", "temperature", "acc_at_0", "acc_at_0_sd", "best_weight",
+                        "acc_at_best", "acc_at_best_sd", "gain", "gain_se", "margin_vs_largest",
+                        "margin_vs_largest_se", "rho_weight_acc", "rho_weight_align")
 
 
 def reproduce_strategic(out_dir, quick=False, dataset="synthetic", data_home=None, random_state=0,
@@ -167,17 +184,20 @@ def reproduce_strategic(out_dir, quick=False, dataset="synthetic", data_home=Non
     else:
         preset = STRATEGIC_REAL_QUICK if quick else STRATEGIC_REAL_FULL
         table = strategic_alignment_study_real(dataset, data_home=data_home, **preset, **common)
-    tol = 0.005
-    summary = summarize_strategic(table, _HEADLINE, tol=tol)
-    by_setting = summary["by_setting"]
-    figures = _draw(_strategic_figures, table, by_setting["setting"].tolist(), tol, out)
+    summary = summarize_strategic(table, _HEADLINE)
+    by_weight, by_setting = summary["by_weight"], summary["by_setting"]
+    figures = _draw(_strategic_figures, summary, out)
     sections = [
-        ("Unimodal accuracy (x1 = a, x2 = b) and alignment per weight, mean over seeds",
-         summary["by_weight"].to_markdown()),
-        (f"Best weight per setting (ties within {tol} go to the smaller weight)",
+        ("Mean unimodal accuracy per weight: mean and sd over seeds, paired difference to "
+         "lambda = 0 with its standard error; alignment (max over layer pairs)",
+         by_weight.to_markdown([c for c in _WEIGHT_COLUMNS if c in by_weight.columns])),
+        ("Best weight lambda* per setting (chosen on the validation split; gain = paired "
+         "difference to lambda = 0 on the test split)",
          by_setting.to_markdown([c for c in _BEST_WEIGHT_COLUMNS if c in by_setting.columns])),
+        ("lambda* per setting and temperature", summary["best_weights"].to_markdown()),
     ]
-    _finish(out, "strategic", table, sections, summary["findings"], figures, started, echo)
+    extra = {"best_weights": summary["best_weights"].records, "by_setting": by_setting.records}
+    _finish(out, "strategic", table, sections, summary["findings"], figures, started, echo, extra)
     return table
 
 

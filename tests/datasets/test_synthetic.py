@@ -10,6 +10,7 @@ from skorch.helper import SliceDict
 from sklearn.model_selection import train_test_split
 
 from mmalign_sk.datasets import (
+    interaction_pid,
     make_interaction_dataset,
     make_redundancy_dataset,
     make_redundancy_family,
@@ -120,6 +121,53 @@ def test_synergy_with_some_redundancy():
     assert_info_matches_brute_force(data)
     assert data.params["n_label_bits"] == 3
     assert data.info["co_information"] < 0 < data.info["mi_x1_y"]
+
+
+def naive_full_table(data):
+    """p(x1, x2, y) over the full modalities X1 = (x_c, x_u1), X2 = (x_c, x_u2), by brute force."""
+    prm = data.params
+    ns, nu = prm["n_shared"], prm["n_unique"]
+    lb = data.label_bits
+    p_y_s = naive_label_distribution(data.weights, prm["temperature"])
+    table = np.zeros((2 ** (ns + nu), 2 ** (ns + nu), p_y_s.shape[1]))
+    for c, u1, u2 in itertools.product(range(2**ns), range(2**nu), range(2**nu)):
+        xc, xu1, xu2 = bits_of(c, ns), bits_of(u1, nu), bits_of(u2, nu)
+        s = ([xc[i] for i in lb["redundant"]] + [xu1[i] for i in lb["unique1"]]
+             + [xu2[i] for i in lb["unique2"]]
+             + [xu1[a] ^ xu2[b] for a, b in zip(lb["synergy1"], lb["synergy2"])])
+        k = int("".join(map(str, s)), 2) if s else 0
+        table[c * 2**nu + u1, c * 2**nu + u2] += p_y_s[k] / 2 ** (ns + 2 * nu)
+    return table
+
+
+@pytest.mark.parametrize("kind, params", [
+    ("synergy", dict(n_redundant=1, n_synergistic=2)),
+    ("synergy", dict(n_redundant=0, n_synergistic=2)),
+    ("uniqueness", dict(n_redundant=1, n_label_bits=4)),
+    ("mixed", dict(n_redundant=2, n_label_bits=4)),
+])
+def test_interaction_pid_equals_the_pid_of_the_full_modalities(kind, params):
+    from mmalign_sk.information import pid
+
+    data = make_interaction_dataset(kind, **params, n_shared=3, n_unique=2, n_classes=3,
+                                    temperature=0.3, n_samples=100, random_state=0)
+    reduced = interaction_pid(data)
+    full = pid(naive_full_table(data))
+    for term in ("redundancy", "unique_1", "unique_2", "synergy", "mi_joint"):
+        assert getattr(reduced, term) == pytest.approx(getattr(full, term), abs=1e-5), term
+    assert reduced.mi_1 == pytest.approx(data.info["mi_x1_y"], abs=1e-9)
+
+
+def test_interaction_pid_of_the_strategic_synergy_setting():
+    data = make_interaction_dataset("synergy", n_synergistic=4, n_redundant=2, n_samples=100,
+                                    random_state=0)
+    result = interaction_pid(data)
+    # each modality alone knows the two redundant bits only, and both know the same thing
+    assert result.unique_1 == pytest.approx(0.0, abs=1e-6)
+    assert result.unique_2 == pytest.approx(0.0, abs=1e-6)
+    assert result.redundancy == pytest.approx(data.info["mi_x1_y"], abs=1e-6)
+    assert result.synergy == pytest.approx(data.info["mi_x1x2_y"] - data.info["mi_x1_y"], abs=1e-6)
+    assert result.synergy > 2 * result.redundancy > 0
 
 
 # ------------------------------------------------------------------------------------------

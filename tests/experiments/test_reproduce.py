@@ -21,10 +21,15 @@ EMERGENCE_TINY = dict(
 STRATEGIC_TINY = dict(
     settings=("R=0", "R=8"),
     alignment_weights=(0.0, 1.0),
+    temperatures=(0.1,),
     seeds=(0,),
-    n_samples=512,
-    cv=2,
+    n_train=256,
+    n_val=128,
+    n_test=256,
+    lr=(1e-2,),
+    weight_decay=(1e-2,),
     max_epochs=3,
+    patience=2,
 )
 
 
@@ -70,7 +75,7 @@ def test_rerun_reuses_the_cache(tmp_path, tiny_presets, monkeypatch, capsys):
     def fail(*args, **kwargs):
         raise AssertionError("finished sweeps were recomputed")
 
-    monkeypatch.setattr(_strategic, "_sweep", fail)
+    monkeypatch.setattr(_strategic, "_weight_rows", fail)
     again = reproduce("strategic", tmp_path, quick=True, progress=False, device="cpu")
     assert again.records == first.records
 
@@ -93,7 +98,11 @@ def test_strategic_through_the_command_line(tmp_path, tiny_presets, capsys):
         == 0
     )
     printed = capsys.readouterr().out
-    assert "Best weight per setting" in printed and "### Findings" in printed
+    assert "Best weight lambda* per setting" in printed and "### Findings" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert all(set(f) == {"claim", "holds", "evidence"} for f in summary["findings"])
+    assert all(f["claim"] in printed for f in summary["findings"])
+    assert [row["setting"] for row in summary["best_weights"]] == ["R=0", "R=8"]
     assert (out / "accuracy_and_alignment_vs_weight.png").is_file()
     table = StudyTable.from_json(out / "strategic.json")
     assert set(table["setting"].tolist()) == {"R=0", "R=8"}
