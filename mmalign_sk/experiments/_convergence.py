@@ -136,7 +136,11 @@ def fit_converged(estimator, X, y, train, val, grid, patience):
 
 
 def convergence_info(model, patience):
-    """Validation loss and accuracy of the best epoch, epochs trained, best epoch, why it stopped."""
+    """Validation loss and accuracy of the best epoch, epochs trained, best epoch, why it stopped.
+
+    The best epoch is the first with the lowest validation loss: the one ``EarlyStopping``
+    (threshold 0, strict improvement) restored.
+    """
     losses = np.asarray(model.history[:, MONITOR], dtype=float)
     best_epoch = int(np.argmin(losses)) + 1
     epochs = len(losses)

@@ -66,13 +66,17 @@ def settings_data():
 
 
 def test_recommendations_follow_the_information_structure(settings_data):
-    advice = {k: AlignmentAdvisor(random_state=0).fit(d.X, d.y) for k, d in settings_data.items()}
+    # evidence that aligning pays above a redundancy share of 0.5
+    evidence = [("low", 0.3, 0.0), ("high", 0.5, 1.0)]
+    advice = {k: AlignmentAdvisor(evidence=evidence, random_state=0).fit(d.X, d.y)
+              for k, d in settings_data.items()}
     assert advice["redundancy"].recommendation_["align"]
     assert not advice["uniqueness"].recommendation_["align"]
     assert not advice["synergy"].recommendation_["align"]
     shares = {k: a.redundancy_share_ for k, a in advice.items()}
     assert shares["redundancy"] > shares["uniqueness"] > shares["synergy"]
-    for a in advice.values():
+    defaults = [AlignmentAdvisor(random_state=0).fit(d.X, d.y) for d in settings_data.values()]
+    for a in list(advice.values()) + defaults:
         rec = a.recommend()
         assert rec["alignment_weight"] == a.rule_.predict([a.redundancy_share_])[0]
         assert rec["redundancy_share"] == a.redundancy_share_ == redundancy_share(a.pid_)
@@ -94,9 +98,11 @@ def test_confirm_runs_a_grid_search(settings_data):
     data = settings_data["redundancy"]
     est = AlignedContrastiveClassifier(max_epochs=2, batch_size=256, device="cpu",
                                        random_state=0)
-    advisor = AlignmentAdvisor(confirm=True, estimator=est, cv=2, random_state=0)
+    advisor = AlignmentAdvisor(confirm=True, estimator=est, cv=2, random_state=0,
+                               evidence=[("low", 0.3, 0.0), ("high", 0.5, 1.0)])
     advisor.fit(data.X[:1024], data.y[:1024])
     weight = advisor.recommendation_["alignment_weight"]
+    assert weight == 1.0
     grid = sorted(advisor.search_.cv_results_["param_alignment_weight"].tolist())
     assert grid == sorted({0.0, weight / 3, weight, 3 * weight})
     assert advisor.recommendation_["confirmed_weight"] in grid

@@ -169,3 +169,20 @@ def test_without_matplotlib_the_tables_are_still_written(tmp_path, tiny_presets,
     reproduce("strategic", tmp_path, quick=True, progress=False, device="cpu")
     assert "no figures (matplotlib is missing" in capsys.readouterr().out
     assert (tmp_path / "strategic.csv").is_file() and not list(tmp_path.glob("*.png"))
+
+
+def test_strategic_figures_per_temperature(tmp_path):
+    pytest.importorskip("matplotlib")
+    from mmalign_sk.experiments import summarize_strategic
+
+    rows = [dict(setting=s, r=r, temperature=t, seed=seed, alignment_weight=w,
+                 acc_a=0.6 + w * (r - 4) / 50 + seed / 100, acc_b=0.6, align_mutual_knn=w / 4)
+            for s, r in (("R=4", 4), ("R=8", 8)) for t in (0.1, 1.0) for seed in (0, 1)
+            for w in (0.0, 0.5, 2.0)]
+    summary = summarize_strategic(StudyTable(rows))
+    paths = _reproduce._strategic_figures(summary, tmp_path)
+    assert [p.name for p in paths] == ["accuracy_and_alignment_vs_weight_T0.1.png",
+                                       "accuracy_and_alignment_vs_weight_T1.png",
+                                       "temperature_effect.png"]
+    for path in paths:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
