@@ -229,7 +229,7 @@ def reproduce(
         so an interrupted run resumes where it stopped.
     quick : bool, default=False
         A reduced grid (``EMERGENCE_QUICK``: about 2 minutes on a 2-core CPU;
-        ``STRATEGIC_QUICK``: about 3 minutes); otherwise the paper's settings (``*_FULL``).
+        ``STRATEGIC_QUICK``: about 5 minutes); otherwise the paper's settings (``*_FULL``).
     dataset : str, default="synthetic"
         ``"synthetic"`` or a real dataset of :data:`REAL_DATASETS` whose files are under
         ``data_home``.
