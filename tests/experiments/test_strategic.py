@@ -247,3 +247,19 @@ def test_findings_per_temperature():
 def test_summary_needs_the_metric_column():
     with pytest.raises(ValueError, match="no alignment column for metric 'svcca'"):
         summarize_strategic(_table(), metric="svcca")
+
+
+@pytest.mark.slow
+def test_quick_study_converges_and_shows_the_documented_findings(tmp_path):
+    from mmalign_sk.experiments import reproduce
+
+    reproduce("strategic", tmp_path, quick=True, progress=False, device="cpu", echo=False,
+              n_jobs=-1)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    converged = [f for f in summary["findings"] if f["claim"].startswith("converged")]
+    assert len(converged) == 2 and all(f["holds"] for f in converged)
+    findings = _findings(summary)
+    assert findings["uniqueness-dominated"]["holds"]
+    assert findings["redundancy-dominated"]["holds"]
+    assert [row["setting"] for row in summary["best_weights"]] == ["R=2", "R=4", "R=8", "synergy"]
+    assert {row["setting"]: row["T=0.1"] for row in summary["best_weights"]}["R=2"] == 0.0
