@@ -40,8 +40,9 @@ class ValidUnimodalScores(Callback):
 
     Both come from the outputs of skorch's validation pass (no extra forward pass): for every
     modality ``m``, the cross-entropy of head ``m`` and the share of validation samples it
-    classifies correctly; their means over the modalities go to ``history[:, "valid_unimodal_loss"]``
-    and ``history[:, "valid_unimodal_acc"]``. Classification only; needs a ``train_split``.
+    classifies correctly; their means over the modalities go to
+    ``history[:, "valid_unimodal_loss"]`` and ``history[:, "valid_unimodal_acc"]``.
+    Classification only; needs a ``train_split``.
     """
 
     def on_epoch_begin(self, net, **kwargs):

@@ -113,7 +113,7 @@ def weight_curves(by_weight, settings, alignment, temperature=None):
 
 
 def temperature_effect(by_weight, by_setting, setting="R=4"):
-    """lambda* per setting for every temperature, and ``setting``'s accuracy curve per temperature."""
+    """lambda* per setting for every temperature, and ``setting``'s accuracy per temperature."""
     fig, (left, right) = _figure(2, 5.0, 3.6)
     temperatures = list(dict.fromkeys(r["temperature"] for r in by_setting))
     settings = list(dict.fromkeys(r["setting"] for r in by_setting))

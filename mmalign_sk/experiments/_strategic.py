@@ -35,7 +35,8 @@ from ._real import load_real_dataset
 from ._runner import run_cells
 from ._table import StudyTable
 
-#: The synthetic settings: name -> arguments of :func:`~mmalign_sk.datasets.make_interaction_dataset`.
+#: The synthetic settings: name -> arguments of
+#: :func:`~mmalign_sk.datasets.make_interaction_dataset`.
 #: The synergy setting is synergy-dominated but not pure: the label reads four XORs of the two
 #: modalities' unique bits and two redundant bits (exact PID with
 #: :func:`~mmalign_sk.datasets.interaction_pid`: R = 0.39, U1 = U2 = 0, S = 1.19 bits), so each
@@ -264,7 +265,8 @@ def strategic_alignment_study(
         One row per (setting, temperature, seed, alignment_weight): ``setting``, ``kind``, ``r``
         (None for synergy), ``temperature``, ``seed``, ``alignment_weight``, test ``acc_a``,
         ``acc_b``, their mean ``acc_unimodal``, fused ``acc``, ``align_<metric>``, and how the
-        model was chosen: ``valid_loss``, ``valid_acc``, ``lr``, ``weight_decay``, ``epochs``, ``best_epoch``,
+        model was chosen: ``valid_loss``, ``valid_acc``, ``lr``, ``weight_decay``, ``epochs``,
+        ``best_epoch``,
         ``stopped`` ("patience" or "max_epochs"); and the exact information of the setting,
         ``mi_x1_y``, ``mi_x2_y``, ``mi_x1x2_y`` (bits).
 
@@ -409,7 +411,9 @@ def strategic_alignment_study_real(
     ----------
     dataset : str
         ``"mosi"``, ``"mosei"``, ``"mustard"``, ``"urfunny"`` or ``"avmnist"``.
-    alignment_weights, temperatures, seeds, lr, weight_decay, max_epochs, patience, encoder_depth, batch_size, projection_width, metrics, topk, alignment_samples, device, n_jobs, cache_dir, progress, random_state
+    alignment_weights, temperatures, seeds, lr, weight_decay, max_epochs, patience, \
+encoder_depth, batch_size, projection_width, metrics, topk, alignment_samples, device, n_jobs, \
+cache_dir, progress, random_state
         As in :func:`strategic_alignment_study` (the seeds initialise the networks only: the
         data are the dataset's).
     data_home : str or path-like, optional
@@ -688,8 +692,9 @@ def _findings_at(rows, align_columns, suffix):
     findings = []
     by_r = {row["r"]: row for row in rows if row.get("r") is not None}
     high = by_r.get(8)
-    if high is not None and 1.0 in [p["alignment_weight"] for p in high["_curve"]]:
-        point = next(p for p in high["_curve"] if p["alignment_weight"] == 1.0)
+    point = None if high is None else next(
+        (p for p in high["_curve"] if p["alignment_weight"] == 1.0 and "diff_vs_0" in p), None)
+    if point is not None:
         diff = point["diff_vs_0"]
         findings.append(_finding(
             "converged: at R = 8 the accuracy at lambda = 1 is within 0.01 of lambda = 0" + suffix,

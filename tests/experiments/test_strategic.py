@@ -173,7 +173,8 @@ def test_summary_statistics_are_the_paired_ones():
     gain, se = r4["gain"], r4["gain_se"]
     d = np.subtract(acc["R=4"][0.6], acc["R=4"][0.0])
     assert gain == pytest.approx(d.mean()) and se == pytest.approx(d.std(ddof=1) / np.sqrt(3))
-    assert r4["margin_vs_largest"] == pytest.approx(np.mean(acc["R=4"][0.6]) - np.mean(acc["R=4"][2.0]))
+    assert r4["margin_vs_largest"] == pytest.approx(
+        np.mean(acc["R=4"][0.6]) - np.mean(acc["R=4"][2.0]))
     assert r4["acc_at_0_sd"] == pytest.approx(np.std(acc["R=4"][0.0], ddof=1))
     assert r4["rho_weight_acc"] == pytest.approx(spearmanr(WEIGHTS, CURVES["R=4"]).statistic)
     rows = summary["by_weight"].filter(setting="R=0")
@@ -241,7 +242,8 @@ def test_findings_per_temperature():
     summary = summarize_strategic(table)
     assert summary["best_weights"].columns == ["setting", "r", "T=0.1", "T=1"]
     claims = [f["claim"] for f in summary["findings"]]
-    assert sum(c.endswith("(T = 0.1)") for c in claims) == sum(c.endswith("(T = 1)") for c in claims)
+    per_temperature = [sum(c.endswith(f"(T = {t})") for c in claims) for t in ("0.1", "1")]
+    assert per_temperature[0] == per_temperature[1] > 0
 
 
 def test_summary_needs_the_metric_column():
