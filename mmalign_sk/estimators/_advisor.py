@@ -19,11 +19,11 @@ from ._scoring import make_modality_scorer
 #: share from the PID of 2,048 samples of each setting (20 clusters per modality), the weight
 #: from ``STRATEGIC_QUICK`` (every model trained to convergence, three seeds): lambda* where its
 #: paired test gain over independent training exceeds two standard errors, else 0. Only R = 8
-#: gains (lambda* = 1: +0.005 +- 0.001 accuracy); see docs/pid.md for the table.
+#: gains (lambda* = 0.4: +0.004 +- 0.001 accuracy); see docs/pid.md for the table.
 DEFAULT_EVIDENCE = (
     ("R=2", 0.368, 0.0),
     ("R=4", 0.370, 0.0),
-    ("R=8", 0.647, 1.0),
+    ("R=8", 0.647, 0.4),
     ("synergy", 0.440, 0.0),
 )
 
