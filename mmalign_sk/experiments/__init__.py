@@ -17,9 +17,8 @@ from ._emergence import (
     EMERGENCE_REAL_QUICK,
     emergence_study,
     emergence_study_real,
-    summarize_emergence,
-    summarize_emergence_real,
 )
+from ._emergence_summary import summarize_emergence, summarize_emergence_real
 from ._real import REAL_DATASETS, load_real_dataset
 from ._reproduce import reproduce
 from ._strategic import (

@@ -2,15 +2,14 @@
 rank correlations and cell keys."""
 
 import numbers
-import warnings
 
 import numpy as np
-from scipy.stats import ConstantInputWarning, spearmanr
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, ParameterGrid, PredefinedSplit
 
 from .._checks import check_int
 from ..datasets import paper_split
+from ._correlation import correlation
 
 
 def progress_bar(total, desc, enabled):
@@ -67,12 +66,7 @@ def fit_selected(estimator, grid, X, y, train, val, scoring="accuracy", n_jobs=N
 
 def spearman(x, y):
     """Spearman's rank correlation of two sequences; NaN when either is constant or too short."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return float("nan")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConstantInputWarning)
-        return float(spearmanr(x, y).statistic)
+    return correlation(x, y, "spearman")
 
 
 def nan_mean(values):

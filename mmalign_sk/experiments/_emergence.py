@@ -19,12 +19,10 @@ from ._common import (
     check_seed_list,
     check_values,
     fit_selected,
-    mean_by,
-    nan_mean,
     progress_bar,
-    spearman,
     split_indices,
 )
+from ._emergence_summary import _finding  # noqa: F401 (the strategic study's findings use it)
 from ._real import load_real_dataset
 from ._table import StudyTable
 
@@ -381,117 +379,6 @@ def emergence_study(
     return (table, layers) if return_layers else table
 
 
-def _finding(claim, holds, evidence):
-    return {"finding": claim, "holds": bool(holds), "evidence": evidence}
-
-
-def summarize_emergence(table, metric="mutual_knn"):
-    """The emergence paper's findings, computed from a table of :func:`emergence_study`.
-
-    Alignment is averaged over encoder depths and seeds where a finding compares settings;
-    correlations are Spearman's rho over all the cells they name.
-
-    Parameters
-    ----------
-    table : StudyTable
-        The study's table.
-    metric : str, default="mutual_knn"
-        Which alignment column (``align_<metric>``) to summarise.
-
-    Returns
-    -------
-    summary : dict
-        ``by_redundancy`` (StudyTable, one row per r): the mean alignment at the lowest and the
-        highest heterogeneity depth, ``rho_align_depth`` (alignment vs depth) and
-        ``rho_align_acc`` (alignment vs the x2 model's accuracy, over every cell with that r);
-        ``by_depth`` (StudyTable, one row per depth): the mean alignment at the lowest and the
-        highest r and ``rho_align_uniqueness``; ``findings``: a list of
-        ``{"finding", "holds", "evidence"}``, the paper's three qualitative findings checked on
-        this table.
-
-    Examples
-    --------
-    >>> from mmalign_sk.experiments import StudyTable, summarize_emergence
-    >>> rows = [dict(r=r, uniqueness=8 - r, depth=d, encoder_depth=1, seed=0,
-    ...              acc_b=0.5 + r / 20 - d / 40, align_mutual_knn=0.05 * r / (1 + d) + 0.01 * d)
-    ...         for r in (0, 4, 8) for d in (0, 2, 4)]
-    >>> summary = summarize_emergence(StudyTable(rows))
-    >>> [f["holds"] for f in summary["findings"]]
-    [True, True, True]
-    """
-    column = f"align_{metric}"
-    if column not in table.columns:
-        known = [c[6:] for c in table.columns if c.startswith("align_") and not c.endswith("_last")]
-        raise ValueError(
-            f"the table has no alignment column for metric {metric!r}; it has {known}."
-        )
-    rs, depths = sorted(set(table["r"].tolist())), sorted(set(table["depth"].tolist()))
-    align = mean_by(table, ("r", "depth"), column)
-
-    by_r = []
-    for r in rs:
-        sub = table.filter(r=r)
-        by_r.append(
-            {
-                "r": r,
-                "uniqueness": int(sub["uniqueness"][0]),
-                f"align_depth_{depths[0]}": align[(r, depths[0])],
-                f"align_depth_{depths[-1]}": align[(r, depths[-1])],
-                "rho_align_depth": spearman(sub["depth"], sub[column]),
-                "rho_align_acc": spearman(sub[column], sub["acc_b"]),
-                "n_cells": len(sub),
-            }
-        )
-    by_depth = []
-    for d in depths:
-        means = [align[(r, d)] for r in rs]
-        by_depth.append(
-            {
-                "depth": d,
-                f"align_r_{rs[0]}": means[0],
-                f"align_r_{rs[-1]}": means[-1],
-                "rho_align_uniqueness": spearman([8 - r for r in rs], means),
-            }
-        )
-    by_r, by_depth = StudyTable(by_r), StudyTable(by_depth)
-
-    findings = []
-    rho_u = by_depth["rho_align_uniqueness"]
-    findings.append(
-        _finding(
-            "alignment falls as uniqueness grows, at every depth",
-            len(rs) > 1 and np.all(rho_u < 0),
-            "Spearman rho(uniqueness, alignment) per depth: "
-            + ", ".join(f"{d}: {v:+.2f}" for d, v in zip(depths, rho_u)),
-        )
-    )
-    rho_d = by_r["rho_align_depth"]
-    high = [r for r in rs if r >= 4] or rs
-    high_rho = [v for r, v in zip(rs, rho_d) if r in high]
-    findings.append(
-        _finding(
-            "greater heterogeneity lowers the alignment that emerges",
-            len(depths) > 1 and nan_mean(high_rho) < 0,
-            "Spearman rho(depth, alignment) per r: "
-            + ", ".join(f"{r}: {v:+.2f}" for r, v in zip(rs, rho_d)),
-        )
-    )
-    rho_p = by_r["rho_align_acc"]
-    low = [v for r, v in zip(rs, rho_p) if r <= 2]
-    top = [v for r, v in zip(rs, rho_p) if r >= 6]
-    holds = bool(low and top and nan_mean(top) >= 0.5 and nan_mean(low) < 0.5)
-    findings.append(
-        _finding(
-            "alignment predicts performance when redundancy dominates (mean rho >= 0.5 over r >= 6), "
-            "weakly or not at all when uniqueness dominates (mean rho < 0.5 over r <= 2)",
-            holds,
-            "Spearman rho(alignment, accuracy of x2) per r: "
-            + ", ".join(f"{r}: {v:+.2f}" for r, v in zip(rs, rho_p)),
-        )
-    )
-    return {"by_redundancy": by_r, "by_depth": by_depth, "findings": findings}
-
-
 #: Real-data settings (section 6 of the paper: Transformer encoders, 3 seeds, its lr / wd grid).
 EMERGENCE_REAL_FULL = dict(
     encoder_depths=(1, 2, 3, 4),
@@ -661,50 +548,3 @@ return_layers
                     bar.update()
     table = StudyTable(rows)
     return (table, layers) if return_layers else table
-
-
-def summarize_emergence_real(table, metric="mutual_knn"):
-    """Per modality pair: mean accuracies and alignment, and Spearman's rho(alignment, accuracy of b).
-
-    Parameters
-    ----------
-    table : StudyTable
-        From :func:`emergence_study_real`.
-    metric : str, default="mutual_knn"
-        Which alignment column (``align_<metric>``) to summarise.
-
-    Returns
-    -------
-    StudyTable
-        One row per (modality_a, modality_b): ``pair``, mean ``acc_a``, ``acc_b`` and
-        ``align_<metric>``, ``rho_align_acc`` and ``n_cells``.
-
-    Examples
-    --------
-    >>> from mmalign_sk.experiments import StudyTable, summarize_emergence_real
-    >>> rows = [dict(modality_a="text", modality_b="vision", encoder_depth=d, acc_a=0.7,
-    ...              acc_b=0.5 + d / 10, align_mutual_knn=0.1 * d) for d in (1, 2, 3)]
-    >>> summary = summarize_emergence_real(StudyTable(rows))
-    >>> summary["pair"].tolist(), float(summary["rho_align_acc"][0])
-    (['text-vision'], 1.0)
-    """
-    column = f"align_{metric}"
-    out = []
-    pairs = []
-    for row in table:
-        pair = (row["modality_a"], row["modality_b"])
-        if pair not in pairs:
-            pairs.append(pair)
-    for a, b in pairs:
-        sub = table.filter(modality_a=a, modality_b=b)
-        out.append(
-            {
-                "pair": f"{a}-{b}",
-                "acc_a": float(np.mean(sub["acc_a"])),
-                "acc_b": float(np.mean(sub["acc_b"])),
-                column: float(np.mean(sub[column])),
-                "rho_align_acc": spearman(sub[column], sub["acc_b"]),
-                "n_cells": len(sub),
-            }
-        )
-    return StudyTable(out)

@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
-from scipy.stats import spearmanr
 
-from mmalign_sk.experiments import StudyTable, emergence_study, summarize_emergence
+from mmalign_sk.experiments import emergence_study
 from mmalign_sk.datasets import make_redundancy_dataset
 from mmalign_sk.experiments import _emergence
 from mmalign_sk.experiments._common import split_indices
@@ -155,86 +154,3 @@ def test_bad_arguments(kwargs, match):
         emergence_study(
             params.pop("n_redundant", [0]), [0], params.pop("encoder_depths", [1]), **params
         )
-
-
-def _rows():
-    rng = np.random.RandomState(0)
-    rows = []
-    for r in (0, 4, 8):
-        for d in (0, 2, 4):
-            for e in (1, 2):
-                rows.append(
-                    dict(
-                        r=r,
-                        uniqueness=8 - r,
-                        depth=d,
-                        encoder_depth=e,
-                        seed=0,
-                        acc_b=rng.uniform(),
-                        align_mutual_knn=rng.uniform(),
-                    )
-                )
-    return rows
-
-
-def test_summary_against_direct_computation():
-    table = StudyTable(_rows())
-    summary = summarize_emergence(table)
-    by_r = summary["by_redundancy"]
-    for row in by_r:
-        sub = [x for x in _rows() if x["r"] == row["r"]]
-        assert row["rho_align_depth"] == pytest.approx(
-            spearmanr([x["depth"] for x in sub], [x["align_mutual_knn"] for x in sub]).statistic
-        )
-        assert row["rho_align_acc"] == pytest.approx(
-            spearmanr([x["align_mutual_knn"] for x in sub], [x["acc_b"] for x in sub]).statistic
-        )
-        assert row["align_depth_0"] == pytest.approx(
-            np.mean([x["align_mutual_knn"] for x in sub if x["depth"] == 0])
-        )
-    for row in summary["by_depth"]:
-        means = [
-            np.mean(
-                [
-                    x["align_mutual_knn"]
-                    for x in _rows()
-                    if x["r"] == r and x["depth"] == row["depth"]
-                ]
-            )
-            for r in (0, 4, 8)
-        ]
-        assert row["rho_align_uniqueness"] == pytest.approx(spearmanr([8, 4, 0], means).statistic)
-        assert row["align_r_8"] == pytest.approx(means[-1])
-    assert len(summary["findings"]) == 3
-    assert all(set(f) == {"finding", "holds", "evidence"} for f in summary["findings"])
-
-
-def test_summary_findings_follow_the_data():
-    # alignment = f(r, depth) with the paper's trends, performance tied to alignment only at r=8
-    rows = []
-    for r in (0, 2, 6, 8):
-        for d in (0, 1, 2, 3):
-            align = (1 + r) / (1 + d)
-            acc = align if r >= 6 else -align
-            rows.append(
-                dict(
-                    r=r,
-                    uniqueness=8 - r,
-                    depth=d,
-                    encoder_depth=1,
-                    seed=0,
-                    acc_b=acc,
-                    align_mutual_knn=align,
-                )
-            )
-    holds = [f["holds"] for f in summarize_emergence(StudyTable(rows))["findings"]]
-    assert holds == [True, True, True]
-    for row in rows:  # alignment now grows with depth: the second finding fails
-        row["align_mutual_knn"] = (1 + row["r"]) * (1 + row["depth"])
-    holds = [f["holds"] for f in summarize_emergence(StudyTable(rows))["findings"]]
-    assert holds[1] is False
-
-
-def test_summary_unknown_metric():
-    with pytest.raises(ValueError, match="no alignment column for metric 'cka'"):
-        summarize_emergence(StudyTable(_rows()), metric="cka")
