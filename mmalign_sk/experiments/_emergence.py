@@ -18,7 +18,7 @@ from ._common import (
     check_positive_floats,
     check_seed_list,
     check_values,
-    fit_selected,
+    fit_candidates,
     progress_bar,
     split_indices,
 )
@@ -39,14 +39,15 @@ EMERGENCE_FULL = dict(
     reference_epochs=50,
 )
 
-#: A reduced grid that runs in a few minutes on a 2-core CPU.
+#: A reduced grid that runs in a few minutes on a 2-core CPU: 3 learning rates x 2 encoder
+#: depths = 6 models of x2 per (r, depth) cell.
 EMERGENCE_QUICK = dict(
     n_redundant=(0, 2, 4, 6, 8),
     depths=(0, 2, 4, 6),
     encoder_depths=(1, 3),
     seeds=(0,),
     n_samples=8192,
-    lr=(1e-2,),
+    lr=(3e-3, 1e-2, 3e-2),
     weight_decay=(0.0,),
     max_epochs=40,
     reference_epochs=40,
@@ -73,10 +74,12 @@ def _unimodal(modality, encoder, depth, epochs, seed, settings):
 
 
 def _train(modality, encoder, depth, epochs, seed, data, split, settings):
-    """A unimodal classifier whose lr and weight decay are chosen on the validation split."""
+    """Unimodal classifiers, one per candidate of the lr x weight-decay grid, each trained on the
+    training split and scored on the validation and test splits; ``[(model, stats)]`` in grid
+    order, ``stats["selected"]`` marking the best validation accuracy."""
     grid = {"lr": settings["lr"], "optimizer__weight_decay": settings["weight_decay"]}
     train, val, test = split
-    model, best = fit_selected(
+    candidates, best = fit_candidates(
         _unimodal(modality, encoder, depth, epochs, seed, settings),
         grid,
         data.X,
@@ -85,12 +88,21 @@ def _train(modality, encoder, depth, epochs, seed, data, split, settings):
         val,
         n_jobs=settings["n_jobs"],
     )
-    accuracy = float(model.score(data.X[test], data.y[test]))
-    return model, {
-        "accuracy": accuracy,
-        "lr": best["lr"],
-        "weight_decay": best["optimizer__weight_decay"],
-    }
+    return [
+        (c["model"], {
+            "lr": c["params"]["lr"],
+            "weight_decay": c["params"]["optimizer__weight_decay"],
+            "selected": i == best,
+            "val_accuracy": c["val_score"],
+            "accuracy": float(c["model"].score(data.X[test], data.y[test])),
+        })
+        for i, c in enumerate(candidates)
+    ]
+
+
+def _train_selected(*args):
+    """The candidate of :func:`_train` with the best validation accuracy: ``(model, stats)``."""
+    return next(pair for pair in _train(*args) if pair[1]["selected"])
 
 
 def _align(model_a, model_b, X, settings):
@@ -121,14 +133,17 @@ class _References:
 
 
 def _cell_row(cell, ref_stats, stats, alignment, metrics):
+    """One x2 model of a cell: its settings, accuracies and alignment with the reference."""
     row = dict(cell)
     row.update(
-        acc_a=ref_stats["accuracy"],
-        acc_b=stats["accuracy"],
-        lr_a=ref_stats["lr"],
-        weight_decay_a=ref_stats["weight_decay"],
         lr_b=stats["lr"],
         weight_decay_b=stats["weight_decay"],
+        selected=stats["selected"],
+        val_acc_b=stats["val_accuracy"],
+        acc_b=stats["accuracy"],
+        acc_a=ref_stats["accuracy"],
+        lr_a=ref_stats["lr"],
+        weight_decay_a=ref_stats["weight_decay"],
     )
     for m in metrics:
         row[f"align_{m}"] = alignment[m]["max"]
@@ -166,8 +181,9 @@ def _settings(
 
 
 def _run_pair(cell, key, data, split, pair, encoders, references, ref_key, settings, cache):
-    """One cell: the reference model of ``pair[0]`` against a model of ``pair[1]`` of the cell's
-    ``encoder_depth``; ``key`` (the cell and the settings) names it in the cache."""
+    """One cell: the reference model of ``pair[0]`` against every candidate model of
+    ``pair[1]`` with the cell's ``encoder_depth``; ``key`` (the cell and the settings) names it in
+    the cache. Returns ``{"rows": [one per candidate], "layers": [{metric: matrix}]}``."""
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -175,7 +191,7 @@ def _run_pair(cell, key, data, split, pair, encoders, references, ref_key, setti
     (mod_a, mod_b), (enc_a, enc_b) = pair, encoders
     ref_model, ref_stats = references.get(
         ref_key,
-        lambda: _train(
+        lambda: _train_selected(
             mod_a,
             enc_a,
             settings["reference_depth"],
@@ -186,15 +202,15 @@ def _run_pair(cell, key, data, split, pair, encoders, references, ref_key, setti
             settings,
         ),
     )
-    model, stats = _train(
-        mod_b, enc_b, encoder_depth, settings["max_epochs"], seed, data, split, settings
-    )
     X_align = data.X[split[2][: settings["alignment_samples"]]]
-    alignment = _align(ref_model, model, X_align, settings)
-    result = {
-        "row": _cell_row(cell, ref_stats, stats, alignment, settings["metrics"]),
-        "layers": {m: alignment[m]["scores"] for m in settings["metrics"]},
-    }
+    rows, layers = [], []
+    for model, stats in _train(
+        mod_b, enc_b, encoder_depth, settings["max_epochs"], seed, data, split, settings
+    ):
+        alignment = _align(ref_model, model, X_align, settings)
+        rows.append(_cell_row(cell, ref_stats, stats, alignment, settings["metrics"]))
+        layers.append({m: alignment[m]["scores"] for m in settings["metrics"]})
+    result = {"rows": rows, "layers": layers}
     cache.put(key, result)
     return result
 
@@ -230,12 +246,15 @@ def emergence_study(
     transforms modality x2, see :func:`~mmalign_sk.datasets.make_redundancy_dataset`), a
     classifier of x1 (the *reference*: an MLP of depth ``reference_depth``, trained
     ``reference_epochs``) and classifiers of x2 with MLP encoders of each depth in
-    ``encoder_depths`` (trained ``max_epochs``) are trained on the 70% training split; their
-    learning rate and weight decay are chosen on the 15% validation split with
-    :class:`~sklearn.model_selection.GridSearchCV`; accuracies are measured on the 15% test split.
-    The alignment of each pair of models is the maximum over layer pairs of the metric between
-    their hidden representations of the first ``alignment_samples`` test samples (the paper's
-    batch of 512).
+    ``encoder_depths`` (trained ``max_epochs``) are trained on the 70% training split, one per
+    candidate of the learning-rate x weight-decay grid; the candidate with the best accuracy on
+    the 15% validation split is the *selected* model (for the reference, the only one kept);
+    accuracies are measured on the 15% test split. Every candidate of x2 is a row of the table: a
+    fitted model with a test accuracy and an alignment, so that whether alignment predicts
+    performance can be asked across the models of one dataset (see
+    :func:`summarize_emergence`). The alignment of each pair of models is the maximum over layer
+    pairs of the metric between their hidden representations of the first ``alignment_samples``
+    test samples (the paper's batch of 512).
 
     The defaults are the paper's settings (``EMERGENCE_FULL``); ``EMERGENCE_QUICK`` is a grid
     that runs in minutes on a laptop CPU. Our choices where the paper is silent:
@@ -254,7 +273,7 @@ def emergence_study(
         Training seeds (``random_state`` of the models); an int n means ``range(n)``.
     n_samples : int, default=65536
     lr, weight_decay : sequence of float
-        The validation grid (AdamW), per model.
+        The validation grid (AdamW); every candidate of x2 is trained, scored and kept.
     max_epochs, reference_epochs : int, default=300, 50
         Epochs of the x2 models and of the reference model.
     reference_depth : int, default=1
@@ -270,7 +289,7 @@ def emergence_study(
     alignment_samples : int, default=512
     device : str, default="auto"
     n_jobs : int, optional
-        Parallel fits inside each validation grid search (joblib; a dask backend works too).
+        Candidates of the validation grid fitted in parallel (joblib; a dask backend works too).
     cache_dir : str or Path, optional
         Finished cells are stored here and skipped when the study is run again.
     progress : bool, default=True
@@ -283,12 +302,15 @@ def emergence_study(
     Returns
     -------
     table : StudyTable
-        One row per (r, depth, encoder depth, seed): ``r``, ``uniqueness``, ``depth``,
-        ``encoder_depth``, ``seed``, ``acc_a`` / ``acc_b`` (test accuracy of the x1 / x2 model),
-        the chosen ``lr_*`` and ``weight_decay_*``, and for every metric ``align_<metric>``
-        (maximum over layer pairs) and ``align_<metric>_last`` (last layers).
+        One row per x2 model, that is per (r, depth, encoder depth, seed, candidate): ``r``,
+        ``uniqueness``, ``depth``, ``encoder_depth``, ``seed``, the candidate's ``lr_b`` and
+        ``weight_decay_b``, ``selected`` (best validation accuracy among the candidates of its
+        encoder depth and seed), ``val_acc_b`` and ``acc_b`` (validation and test accuracy of the
+        x2 model), ``acc_a``, ``lr_a`` and ``weight_decay_a`` of the reference, and for every
+        metric ``align_<metric>`` (maximum over layer pairs) and ``align_<metric>_last`` (last
+        layers).
     layers : dict, optional
-        If ``return_layers``.
+        If ``return_layers``: ``{row index: {metric: layer x layer matrix}}``.
 
     See Also
     --------
@@ -372,8 +394,9 @@ def emergence_study(
                         settings,
                         cache,
                     )
-                    rows.append(result["row"])
-                    layers[len(rows) - 1] = result["layers"]
+                    for row, matrices in zip(result["rows"], result["layers"]):
+                        layers[len(rows)] = matrices
+                        rows.append(row)
                     bar.update()
     table = StudyTable(rows)
     return (table, layers) if return_layers else table
@@ -441,9 +464,11 @@ def emergence_study_real(
 
     For every pair (a, b) of the dataset's modalities, a classifier of a with an encoder of depth
     ``reference_depth`` and classifiers of b with encoders of each depth in ``encoder_depths``
-    are trained on the official training split (learning rate and weight decay chosen on the
-    validation split), scored on the test split, and compared layer by layer on the first
-    ``alignment_samples`` test samples. Affect datasets (MOSI, MOSEI, MUStARD, UR-FUNNY) use
+    are trained on the official training split, one per candidate of the learning-rate x
+    weight-decay grid (the reference: the candidate with the best validation score), scored on
+    the test split, and compared layer by layer on the first ``alignment_samples`` test
+    samples. Every candidate of b is a row, so :func:`summarize_emergence_real` correlates
+    alignment and accuracy across the models of each dataset and modality pair. Affect datasets (MOSI, MOSEI, MUStARD, UR-FUNNY) use
     Transformer encoders (width = feature width, one head, mean pooling) and their binary task;
     AV-MNIST uses small CNNs. See :data:`~mmalign_sk.experiments.REAL_DATASETS`.
 
@@ -466,9 +491,11 @@ return_layers
     Returns
     -------
     table : StudyTable
-        One row per (pair, encoder depth, seed): ``dataset``, ``modality_a``, ``modality_b``,
-        ``encoder_depth``, ``seed``, ``acc_a``, ``acc_b``, the chosen ``lr_*`` /
-        ``weight_decay_*`` and ``align_<metric>`` / ``align_<metric>_last``.
+        One row per model of modality b, that is per (pair, encoder depth, seed, candidate of
+        the validation grid): ``dataset``, ``modality_a``, ``modality_b``, ``encoder_depth``,
+        ``seed``, the candidate's ``lr_b`` / ``weight_decay_b``, ``selected``, ``val_acc_b``,
+        ``acc_b``, the reference's ``acc_a``, ``lr_a`` / ``weight_decay_a``, and
+        ``align_<metric>`` / ``align_<metric>_last``.
     layers : dict, optional
         If ``return_layers``.
 
@@ -543,8 +570,9 @@ return_layers
                         settings,
                         cache,
                     )
-                    rows.append(result["row"])
-                    layers[len(rows) - 1] = result["layers"]
+                    for row, matrices in zip(result["rows"], result["layers"]):
+                        layers[len(rows)] = matrices
+                        rows.append(row)
                     bar.update()
     table = StudyTable(rows)
     return (table, layers) if return_layers else table
