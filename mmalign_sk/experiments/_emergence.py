@@ -413,10 +413,11 @@ EMERGENCE_REAL_FULL = dict(
     n_labelled=None,
 )
 
+#: 3 learning rates x 2 encoder depths = 6 models of modality b per modality pair.
 EMERGENCE_REAL_QUICK = dict(
     encoder_depths=(1, 2),
     seeds=(0,),
-    lr=(1e-3,),
+    lr=(1e-3, 5e-4, 1e-4),
     weight_decay=(0.0,),
     max_epochs=10,
     reference_epochs=10,
