@@ -8,6 +8,7 @@ import tempfile
 import time
 
 import torch
+from _environment import machine
 
 from mmalign_sk.experiments import reproduce
 
@@ -29,7 +30,8 @@ def run(study, argv=None):
     record = {"study": study, "quick": not args.full, "wall_s": wall, "rows": len(table),
               "device": args.device, "torch_threads": torch.get_num_threads(),
               "cpu_count": os.cpu_count(), "python": platform.python_version(),
-              "torch": torch.__version__, "findings": findings}
+              "torch": torch.__version__, "environment": machine(), "findings": findings,
+              "summary_md": summary}
     with open(args.out, "w") as fh:
         json.dump(record, fh, indent=1)
     print(summary)

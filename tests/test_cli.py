@@ -1,4 +1,8 @@
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -52,3 +56,47 @@ def test_score_errors(tmp_path, capsys):
     assert main(["score", str(tmp_path / "A.npy"), str(tmp_path / "B.npy"), "--metric", "mutual_knn",
                  "--topk", "30"]) == 1
     assert "topk must be < n_samples" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------------
+# The parser and the light sub-commands do not load the heavy libraries (run in a fresh interpreter,
+# since this test session has imported them already).
+
+HEAVY = ("torch", "skorch", "sklearn")
+
+
+def _heavy_modules_after(code, cwd):
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+    probe = code + f"\nimport sys\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"'))
+
+
+def test_building_the_parser_imports_no_heavy_library(tmp_path):
+    assert _heavy_modules_after("from mmalign_sk.cli import build_parser\nbuild_parser()", tmp_path) == []
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["score", "--help"], ["reproduce", "--help"]])
+def test_help_imports_no_heavy_library(argv, tmp_path):
+    code = ("import contextlib, io\nfrom mmalign_sk.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    try:\n        main({argv!r})\n    except SystemExit as exc:\n        assert exc.code == 0\n")
+    assert _heavy_modules_after(code, tmp_path) == []
+
+
+def test_example_pair_imports_no_heavy_library(tmp_path):
+    argv = ["example-pair", str(tmp_path), "--n-samples", "20"]
+    code = f"from mmalign_sk.cli import main\nassert main({argv!r}) == 0"
+    assert _heavy_modules_after(code, tmp_path) == []
+    assert np.load(tmp_path / "A.npy").shape == (20, 32)
+
+
+def test_parser_lists_every_study():
+    from mmalign_sk.cli import STUDY_NAMES, build_parser
+    from mmalign_sk.experiments._reproduce import STUDIES
+
+    assert sorted(STUDY_NAMES) == sorted(STUDIES)
+    assert build_parser().parse_args(["reproduce", "strategic"]).study == "strategic"

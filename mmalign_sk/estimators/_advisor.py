@@ -1,5 +1,6 @@
 """An estimator that recommends whether, and how strongly, to align two modalities."""
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -9,7 +10,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.validation import check_is_fitted
 
 from .._checks import check_int
-from ..information import estimate_pid
+from ..information import SmallSampleWarning, estimate_pid
 from ._aligned import AlignedContrastiveClassifier
 from ._scoring import make_modality_scorer
 
@@ -145,12 +146,17 @@ class AlignmentAdvisor(BaseEstimator):
     Attributes
     ----------
     pid_ : PIDResult
-        The estimated decomposition (bits).
+        The estimated decomposition (bits), as :func:`~mmalign_sk.information.estimate_pid`
+        returns it: plug-in values, whose I(X1, X2; Y) (mostly its synergy) is biased upwards by
+        ``pid_.extra["plugin_bias"]`` bits. ``estimate_pid`` warns about that bias
+        (``SmallSampleWarning``); the advisor does not, because the redundancy share corrects
+        for it.
     redundancy_share_ : float
     rule_ : StepRule
         Share -> weight.
     recommendation_ : dict
-        ``align`` (bool), ``alignment_weight`` (float), ``redundancy_share``, ``why`` (str), and
+        ``align`` (bool), ``alignment_weight`` (float), ``redundancy_share``, ``plugin_bias``
+        (bits, subtracted in the share), ``why`` (str), and
         with ``confirm``: ``confirmed_weight`` and ``confirmed_score``.
     search_ : GridSearchCV
         With ``confirm`` only.
@@ -236,11 +242,15 @@ class AlignmentAdvisor(BaseEstimator):
         if self.cv is not None and not hasattr(self.cv, "split"):
             check_int(self.cv, "cv", 2)
         X1, X2 = (np.asarray(X[m]).reshape(len(X[m]), -1) for m in (a, b))
-        # a SmallSampleWarning still reaches the user: the share is corrected for the plug-in
-        # bias, the PID terms in pid_ are not
-        self.pid_ = estimate_pid(X1, X2, y, n_clusters=self.n_clusters,
-                                 pca_components=self.pca_components,
-                                 label_bins=self.label_bins, random_state=self.random_state)
+        # estimate_pid's SmallSampleWarning is about the plug-in bias of I(X1, X2; Y), which the
+        # redundancy share subtracts and the default rule was calibrated with (20 x 20 clusters,
+        # 2,048 samples); the advice it gives (fewer clusters) would move the share off that
+        # calibration. The bias is reported in recommendation_["plugin_bias"] instead.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SmallSampleWarning)
+            self.pid_ = estimate_pid(X1, X2, y, n_clusters=self.n_clusters,
+                                     pca_components=self.pca_components,
+                                     label_bins=self.label_bins, random_state=self.random_state)
         self.redundancy_share_ = redundancy_share(self.pid_)
         self.rule_ = _fit_rule(evidence)
         weight = float(self.rule_.predict([self.redundancy_share_])[0])
@@ -248,6 +258,7 @@ class AlignmentAdvisor(BaseEstimator):
             "align": weight > 0,
             "alignment_weight": weight,
             "redundancy_share": self.redundancy_share_,
+            "plugin_bias": float(self.pid_.extra["plugin_bias"]),
             "why": self._why(weight),
         }
         if self.confirm:

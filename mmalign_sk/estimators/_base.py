@@ -17,6 +17,7 @@ from ._device import cuda_index, resolve_device
 from ._inputs import check_inputs
 from ._network import MultimodalNetwork
 from ._seeding import derive_seed, draw_seed
+from ._threads import small_network_threads
 
 
 class _CheckedInputs(dict):
@@ -195,9 +196,19 @@ class MultimodalNetMixin:
             raise TypeError(
                 f"{type(self).__name__}.fit got unexpected keyword arguments {sorted(fit_params)}."
             )
-        with self._forked_rng():
+        with self._forked_rng(), self._threads():
             NeuralNet.partial_fit(self, inputs, targets, _routing_method=routing)
         return self
+
+    def _threads(self):
+        """One intra-op thread while a small network runs on the CPU (see
+        :mod:`~mmalign_sk.estimators._threads`); the caller's setting is restored afterwards."""
+        return small_network_threads(self.module_, self.device)
+
+    def forward_iter(self, X, training=False, device="cpu"):
+        """skorch's batched forward pass, with the thread setting of :meth:`_threads`."""
+        with self._threads():
+            yield from super().forward_iter(X, training=training, device=device)
 
     def _set_training(self, training=True):
         """Switch train/eval mode only when it changes (skorch re-sets it on every batch)."""
@@ -419,7 +430,7 @@ class MultimodalNetMixin:
         iterator = self.get_iterator(self.get_dataset(self._model_inputs(X)), training=False)
         self._set_training(False)
         batches = []
-        with torch.no_grad():
+        with torch.no_grad(), self._threads():
             for batch in iterator:
                 Xb, _ = unpack_data(batch)
                 Xb = to_tensor(Xb, device=self.device)

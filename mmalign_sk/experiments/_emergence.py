@@ -5,26 +5,31 @@ representations layer by layer (maximum over layer pairs), and relates it to the
 uniqueness and heterogeneity and to the models' performance.
 """
 
+import functools
+import json
+
 import numpy as np
 
 from .._checks import check_int, check_option, check_real
-from ..datasets import make_redundancy_family
+from ..datasets import make_redundancy_dataset
 from ..estimators import UnimodalClassifier
-from ..metrics import encoder_alignment, get_metric
+from ..metrics import get_metric, layerwise_alignment
 from ..metrics._registry import metric_accepts
-from ._cache import ResultCache
 from ._common import (
     cache_settings,
     check_positive_floats,
     check_seed_list,
     check_values,
     fit_candidates,
-    progress_bar,
     split_indices,
 )
 from ._emergence_summary import _finding  # noqa: F401 (the strategic study's findings use it)
 from ._real import load_real_dataset
+from ._runner import run_cells
 from ._table import StudyTable
+
+#: Label bits of the generator (r of them redundant, the rest unique).
+_N_LABEL_BITS = 8
 
 #: The paper's settings (Tjandrasuwita et al. 2025, section 4), and our choices where it is silent.
 EMERGENCE_FULL = dict(
@@ -86,7 +91,6 @@ def _train(modality, encoder, depth, epochs, seed, data, split, settings):
         data.y,
         train,
         val,
-        n_jobs=settings["n_jobs"],
     )
     return [
         (c["model"], {
@@ -105,12 +109,12 @@ def _train_selected(*args):
     return next(pair for pair in _train(*args) if pair[1]["selected"])
 
 
-def _align(model_a, model_b, X, settings):
-    """Layer x layer alignment of the two models on ``X`` for every metric."""
+def _align(layers_a, layers_b, settings):
+    """Layer x layer alignment of two lists of representations for every metric."""
     out = {}
     for metric in settings["metrics"]:
         params = {"topk": settings["topk"]} if metric_accepts(metric, "topk") else {}
-        result = encoder_alignment(model_a, X, model_b, X, metric=metric, layers="all", **params)
+        result = layerwise_alignment(layers_a, layers_b, metric=get_metric(metric, **params))
         out[metric] = {
             "max": result.max,
             "argmax": list(result.argmax),
@@ -120,16 +124,56 @@ def _align(model_a, model_b, X, settings):
     return out
 
 
-class _References:
-    """The fixed-depth models of the first modality, each trained once per key and reused."""
+def _alignment_layers(model, modality, data, split, settings):
+    """The model's representations after every layer, on the first test samples."""
+    X_align = data.X[split[2][: settings["alignment_samples"]]]
+    return model.embed_layers(X_align)[modality]
 
-    def __init__(self):
-        self._models = {}
 
-    def get(self, key, train):
-        if key not in self._models:
-            self._models[key] = train()
-        return self._models[key]
+def _reference_cell(cell, data, split, encoder, settings):
+    """First stage: the reference model of ``cell["modality"]``, trained once and shared by the
+    cells that compare against it; its result is its test statistics and its layers on the
+    alignment samples (float32 values, which JSON stores exactly)."""
+    modality = cell["modality"]
+    model, stats = _train_selected(
+        modality,
+        encoder,
+        settings["reference_depth"],
+        settings["reference_epochs"],
+        cell["seed"],
+        data,
+        split,
+        settings,
+    )
+    layers = _alignment_layers(model, modality, data, split, settings)
+    return {"stats": stats, "layers": [h.tolist() for h in layers]}
+
+
+def _pair_cell(cell, data, split, encoder, reference, settings):
+    """Second stage: the models of ``cell["modality"]`` of the cell's encoder depth, one per
+    candidate of the validation grid, each compared layer by layer with the reference (the first
+    stage's result); ``{"rows": [...], "layers": [...]}``, one entry per candidate."""
+    modality = cell["modality"]
+    trained = _train(
+        modality, encoder, cell["encoder_depth"], settings["max_epochs"], cell["seed"], data,
+        split, settings,
+    )
+    layers_a = None
+    keys = {k: cell[k] for k in _ROW_KEYS if k in cell}
+    rows, layers = [], []
+    for model, stats in trained:
+        layers_b = _alignment_layers(model, modality, data, split, settings)
+        if layers_a is None:
+            layers_a = [np.asarray(h, dtype=layers_b[0].dtype) for h in reference["layers"]]
+        alignment = _align(layers_a, layers_b, settings)
+        rows.append(_cell_row(keys, reference["stats"], stats, alignment, settings["metrics"]))
+        layers.append({m: alignment[m]["scores"] for m in settings["metrics"]})
+    return {"rows": rows, "layers": layers}
+
+
+#: The cell keys that are columns of the study's table.
+_ROW_KEYS = ("r", "uniqueness", "depth", "dataset", "modality_a", "modality_b", "encoder_depth",
+             "seed")
 
 
 def _cell_row(cell, ref_stats, stats, alignment, metrics):
@@ -180,39 +224,45 @@ def _settings(
 
 
 
-def _run_pair(cell, key, data, split, pair, encoders, references, ref_key, settings, cache):
-    """One cell: the reference model of ``pair[0]`` against every candidate model of
-    ``pair[1]`` with the cell's ``encoder_depth``; ``key`` (the cell and the settings) names it in
-    the cache. Returns ``{"rows": [one per candidate], "layers": [{metric: matrix}]}``."""
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    seed, encoder_depth = cell["seed"], cell["encoder_depth"]
-    (mod_a, mod_b), (enc_a, enc_b) = pair, encoders
-    ref_model, ref_stats = references.get(
-        ref_key,
-        lambda: _train_selected(
-            mod_a,
-            enc_a,
-            settings["reference_depth"],
-            settings["reference_epochs"],
-            seed,
-            data,
-            split,
-            settings,
-        ),
+def _run_two_stages(references, pairs, reference_of, compute_inputs, settings, cache_dir,
+                    progress, desc):
+    """Run the reference cells, then the pair cells against them; the pairs' results in order.
+
+    ``reference_of(pair_cell)`` is the reference cell a pair compares against;
+    ``compute_inputs(cell)`` is ``(data, split, encoder)`` of a cell of either stage.
+    """
+    ref_results = run_cells(
+        references,
+        functools.partial(_reference_cell, settings=settings),
+        inputs=compute_inputs,
+        cache=cache_dir,
+        n_jobs=settings["n_jobs"],
+        progress=progress,
+        desc=f"{desc} references",
     )
-    X_align = data.X[split[2][: settings["alignment_samples"]]]
-    rows, layers = [], []
-    for model, stats in _train(
-        mod_b, enc_b, encoder_depth, settings["max_epochs"], seed, data, split, settings
-    ):
-        alignment = _align(ref_model, model, X_align, settings)
-        rows.append(_cell_row(cell, ref_stats, stats, alignment, settings["metrics"]))
-        layers.append({m: alignment[m]["scores"] for m in settings["metrics"]})
-    result = {"rows": rows, "layers": layers}
-    cache.put(key, result)
-    return result
+    by_key = {_key(cell): result for cell, result in zip(references, ref_results)}
+    return run_cells(
+        pairs,
+        functools.partial(_pair_cell, settings=settings),
+        inputs=lambda cell: (*compute_inputs(cell), by_key[_key(reference_of(cell))]),
+        cache=cache_dir,
+        n_jobs=settings["n_jobs"],
+        progress=progress,
+        desc=desc,
+    )
+
+
+def _key(cell):
+    return json.dumps(cell, sort_keys=True)
+
+
+def _table(results, return_layers):
+    """The study's table, one row per model of the pair cells' results (and the layer matrices
+    by row index)."""
+    rows = [row for result in results for row in result["rows"]]
+    matrices = [m for result in results for m in result["layers"]]
+    table = StudyTable(rows)
+    return (table, dict(enumerate(matrices))) if return_layers else table
 
 
 def emergence_study(
@@ -289,7 +339,9 @@ def emergence_study(
     alignment_samples : int, default=512
     device : str, default="auto"
     n_jobs : int, optional
-        Candidates of the validation grid fitted in parallel (joblib; a dask backend works too).
+        Cells (the candidates of one encoder depth and seed) trained at once, each on one
+        thread (joblib; ``-1``: every core; a dask backend works too). The results do not depend
+        on it.
     cache_dir : str or Path, optional
         Finished cells are stored here and skipped when the study is run again.
     progress : bool, default=True
@@ -355,51 +407,52 @@ def emergence_study(
         **cache_settings(settings),
     )
 
-    cache, references = ResultCache(cache_dir), _References()
-    rows, layers = [], {}
-    family = make_redundancy_family(
-        rs,
-        depth_list,
-        n_samples=n_samples,
-        temperature=temperature,
-        heterogeneity=heterogeneity,
-        random_state=random_state,
+    both = heterogeneity == "both"
+
+    def reference(r, depth, seed):
+        # x1 (and y, and the split) are the same at every depth unless both modalities are
+        # transformed: one reference model serves all depths
+        cell = dict(data_key, stage="reference", modality="x1", r=r, seed=seed)
+        return dict(cell, depth=depth) if both else cell
+
+    pairs = [
+        dict(data_key, r=r, uniqueness=_N_LABEL_BITS - r, depth=depth, encoder_depth=enc_depth,
+             seed=seed, modality="x2")
+        for r in rs
+        for depth in depth_list
+        for seed in seed_list
+        for enc_depth in enc_depths
+    ]
+    references = list({_key(c): c for c in (
+        reference(p["r"], p["depth"], p["seed"]) for p in pairs)}.values())
+
+    @functools.lru_cache(maxsize=8)
+    def dataset(r, depth):
+        data = make_redundancy_dataset(
+            r,
+            depth,
+            n_samples=n_samples,
+            temperature=temperature,
+            heterogeneity=heterogeneity,
+            random_state=random_state,
+        )
+        return data, split_indices(data.y, random_state)
+
+    def inputs(cell):
+        # the reference of every depth sees the same x1: any depth's dataset serves it
+        return (*dataset(cell["r"], cell.get("depth", depth_list[0])), "mlp")
+
+    results = _run_two_stages(
+        references,
+        pairs,
+        lambda cell: reference(cell["r"], cell["depth"], cell["seed"]),
+        inputs,
+        settings,
+        cache_dir,
+        progress,
+        "emergence",
     )
-    total = len(rs) * len(depth_list) * len(enc_depths) * len(seed_list)
-    with progress_bar(total, "emergence", progress) as bar:
-        for (r, depth), data in family:
-            split = split_indices(data.y, random_state)
-            for seed in seed_list:
-                for enc_depth in enc_depths:
-                    cell = dict(
-                        r=r,
-                        uniqueness=data.params["n_label_bits"] - r,
-                        depth=depth,
-                        encoder_depth=enc_depth,
-                        seed=seed,
-                    )
-                    bar.set_postfix(r=r, depth=depth, encoder=enc_depth, seed=seed)
-                    # x1 (and y, and the split) are the same at every depth unless both
-                    # modalities are transformed: one reference model serves all depths
-                    ref_key = (r, seed) if heterogeneity == "one" else (r, depth, seed)
-                    result = _run_pair(
-                        cell,
-                        {**data_key, **cell},
-                        data,
-                        split,
-                        ("x1", "x2"),
-                        ("mlp", "mlp"),
-                        references,
-                        ref_key,
-                        settings,
-                        cache,
-                    )
-                    for row, matrices in zip(result["rows"], result["layers"]):
-                        layers[len(rows)] = matrices
-                        rows.append(row)
-                    bar.update()
-    table = StudyTable(rows)
-    return (table, layers) if return_layers else table
+    return _table(results, return_layers)
 
 
 #: Real-data settings (section 6 of the paper: Transformer encoders, 3 seeds, its lr / wd grid).
@@ -544,36 +597,25 @@ return_layers
         **cache_settings(settings),
     )
 
-    cache, references = ResultCache(cache_dir), _References()
-    rows, layers = [], {}
-    total = len(pair_list) * len(enc_depths) * len(seed_list)
-    with progress_bar(total, f"emergence {dataset}", progress) as bar:
-        for a, b in pair_list:
-            for seed in seed_list:
-                for enc_depth in enc_depths:
-                    cell = dict(
-                        dataset=dataset,
-                        modality_a=a,
-                        modality_b=b,
-                        encoder_depth=enc_depth,
-                        seed=seed,
-                    )
-                    bar.set_postfix(pair=f"{a}-{b}", encoder=enc_depth, seed=seed)
-                    result = _run_pair(
-                        cell,
-                        {**data_key, **cell},
-                        data,
-                        split,
-                        (a, b),
-                        (spec.encoders[a], spec.encoders[b]),
-                        references,
-                        (a, seed),
-                        settings,
-                        cache,
-                    )
-                    for row, matrices in zip(result["rows"], result["layers"]):
-                        layers[len(rows)] = matrices
-                        rows.append(row)
-                    bar.update()
-    table = StudyTable(rows)
-    return (table, layers) if return_layers else table
+    pairs = [
+        dict(data_key, modality_a=a, modality_b=b, encoder_depth=enc_depth, seed=seed, modality=b)
+        for a, b in pair_list
+        for seed in seed_list
+        for enc_depth in enc_depths
+    ]
+
+    def reference(cell):
+        return dict(data_key, stage="reference", modality=cell["modality_a"], seed=cell["seed"])
+
+    references = list({_key(c): c for c in map(reference, pairs)}.values())
+    results = _run_two_stages(
+        references,
+        pairs,
+        reference,
+        lambda cell: (data, split, spec.encoders[cell["modality"]]),
+        settings,
+        cache_dir,
+        progress,
+        f"emergence {dataset}",
+    )
+    return _table(results, return_layers)

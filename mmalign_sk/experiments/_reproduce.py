@@ -218,8 +218,8 @@ def reproduce(
         Output folder; finished cells are cached under ``out_dir/cache`` and skipped when rerun,
         so an interrupted run resumes where it stopped.
     quick : bool, default=False
-        A reduced grid that finishes in minutes on a 2-core CPU (``EMERGENCE_QUICK``,
-        ``STRATEGIC_QUICK``); otherwise the paper's settings (``*_FULL``).
+        A reduced grid (``EMERGENCE_QUICK``: about 2 minutes on a 2-core CPU;
+        ``STRATEGIC_QUICK``: about 3 minutes); otherwise the paper's settings (``*_FULL``).
     dataset : str, default="synthetic"
         ``"synthetic"`` or a real dataset of :data:`REAL_DATASETS` whose files are under
         ``data_home``.
@@ -231,7 +231,8 @@ def reproduce(
         Show a progress bar.
     device : str, default="auto"
     n_jobs : int, optional
-        Parallel fits inside each grid search.
+        Models (cells) trained at once, each on one thread; ``-1`` uses every core. The results
+        do not depend on it.
     echo : bool, default=True
         Print the summary.
 

@@ -6,6 +6,8 @@ The study sweeps the weight lambda of the contrastive alignment loss of
 information, and records each modality's own accuracy and the alignment of the two encoders.
 """
 
+import functools
+
 import numpy as np
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
@@ -13,20 +15,19 @@ from .._checks import check_int, check_real
 from ..datasets import make_interaction_dataset
 from ..estimators import AlignedContrastiveClassifier, make_modality_scorer
 from ..metrics import make_alignment_scorer
-from ._cache import ResultCache
 from ._common import (
     cache_settings,
     check_positive_floats,
     check_seed_list,
     check_values,
     nan_min,
-    progress_bar,
     spearman,
     train_then_validate,
 )
 from ..metrics._registry import metric_accepts
 from ._emergence import _check_metrics, _check_pairs
 from ._real import load_real_dataset
+from ._runner import run_cells
 from ._table import StudyTable
 
 #: The synthetic settings: name -> arguments of :func:`~mmalign_sk.datasets.make_interaction_dataset`.
@@ -99,7 +100,6 @@ def _settings(
     temperature,
     projection_width,
     device,
-    n_jobs,
 ):
     return dict(
         alignment_weights=check_positive_floats(alignment_weights, "alignment_weights"),
@@ -112,7 +112,6 @@ def _settings(
         temperature=check_real(temperature, "temperature", 0, low_inclusive=False),
         projection_width=check_int(projection_width, "projection_width", 1),
         device=device,
-        n_jobs=n_jobs,
     )
 
 
@@ -138,7 +137,6 @@ def _sweep(X, y, modalities, encoders, cv, seed, settings):
         cv=cv,
         scoring=scoring,
         refit=False,
-        n_jobs=settings["n_jobs"],
     )
     search.fit(X, y)
     return _sweep_rows(search, scoring)
@@ -205,7 +203,8 @@ def strategic_alignment_study(
     topk : int, default=10
     device : str, default="auto"
     n_jobs : int, optional
-        Parallel fits of each grid search (joblib; a dask backend works too).
+        (setting, seed) sweeps run at once, each on one thread (joblib; ``-1``: every core; a
+        dask backend works too). The results do not depend on it.
     cache_dir : str or Path, optional
         Each finished (setting, seed) sweep is stored here and skipped when run again.
     progress : bool, default=True
@@ -246,46 +245,57 @@ def strategic_alignment_study(
         temperature,
         projection_width,
         device,
-        n_jobs,
     )
     named = _check_settings(settings)
     seed_list = check_seed_list(seeds)
     n_samples = check_int(n_samples, "n_samples", 16)
     n_folds = check_int(cv, "cv", 2)
     check_int(random_state, "random_state", 0)
-    cache = ResultCache(cache_dir)
-    rows = []
-    with progress_bar(len(named) * len(seed_list), "strategic", progress) as bar:
-        for name, params in named.items():
-            data = make_interaction_dataset(
-                **params, depth=depth, n_samples=n_samples, random_state=random_state
-            )
-            info = {k: float(data.info[k]) for k in ("mi_x1_y", "mi_x2_y", "mi_x1x2_y")}
-            cell = dict(
-                setting=name,
-                kind=data.params["kind"],
-                r=None if data.params["kind"] == "synergy" else data.params["n_redundant"],
-            )
-            folds = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
-            for seed in seed_list:
-                bar.set_postfix(setting=name, seed=seed)
-                key = dict(
-                    study="strategic",
-                    params=params,
-                    depth=depth,
-                    n_samples=n_samples,
-                    cv=n_folds,
-                    random_state=random_state,
-                    seed=seed,
-                    **cache_settings(config),
-                )
-                sweep = cache.get(key)
-                if sweep is None:
-                    sweep = _sweep(data.X, data.y, ("x1", "x2"), "mlp", folds, seed, config)
-                    cache.put(key, sweep)
-                rows += [{**cell, "seed": seed, **row, **info} for row in sweep]
-                bar.update()
-    return StudyTable(rows)
+    cells = [
+        dict(
+            study="strategic",
+            setting=name,
+            params=params,
+            depth=depth,
+            n_samples=n_samples,
+            cv=n_folds,
+            random_state=random_state,
+            seed=seed,
+            **cache_settings(config),
+        )
+        for name, params in named.items()
+        for seed in seed_list
+    ]
+    results = run_cells(
+        cells,
+        functools.partial(_synthetic_cell, config=config),
+        cache=cache_dir,
+        n_jobs=n_jobs,
+        progress=progress,
+        desc="strategic",
+    )
+    return StudyTable([row for rows in results for row in rows])
+
+
+def _synthetic_cell(cell, config):
+    """One (setting, seed): the dataset is drawn from the cell's parameters, then swept."""
+    data = make_interaction_dataset(
+        **cell["params"],
+        depth=cell["depth"],
+        n_samples=cell["n_samples"],
+        random_state=cell["random_state"],
+    )
+    kind = data.params["kind"]
+    head = dict(
+        setting=cell["setting"],
+        kind=kind,
+        r=None if kind == "synergy" else data.params["n_redundant"],
+        seed=cell["seed"],
+    )
+    info = {k: float(data.info[k]) for k in ("mi_x1_y", "mi_x2_y", "mi_x1x2_y")}
+    folds = StratifiedKFold(cell["cv"], shuffle=True, random_state=cell["random_state"])
+    sweep = _sweep(data.X, data.y, ("x1", "x2"), "mlp", folds, cell["seed"], config)
+    return [{**head, **row, **info} for row in sweep]
 
 
 def _check_settings(settings):
@@ -383,7 +393,6 @@ projection_width, metrics, topk, device, n_jobs, cache_dir, progress, random_sta
         temperature,
         projection_width,
         device,
-        n_jobs,
     )
     seed_list = check_seed_list(seeds)
     check_int(random_state, "random_state", 0)
@@ -393,31 +402,38 @@ projection_width, metrics, topk, device, n_jobs, cache_dir, progress, random_sta
     pair_list = _check_pairs(pairs, spec.modalities)
     rows_idx, fold = train_then_validate(data.train, data.val)
     X, y = data.X[rows_idx], data.y[rows_idx]
-    cache = ResultCache(cache_dir)
-    rows = []
-    with progress_bar(len(pair_list) * len(seed_list), f"strategic {dataset}", progress) as bar:
-        for a, b in pair_list:
-            cell = dict(setting=f"{a}-{b}", modality_a=a, modality_b=b)
-            encoders = {a: spec.encoders[a], b: spec.encoders[b]}
-            for seed in seed_list:
-                bar.set_postfix(pair=f"{a}-{b}", seed=seed)
-                key = dict(
-                    study="strategic",
-                    dataset=dataset,
-                    pair=[a, b],
-                    n_labelled=n_labelled,
-                    n_rows=[len(data.train), len(data.val)],
-                    random_state=random_state,
-                    seed=seed,
-                    **cache_settings(config),
-                )
-                sweep = cache.get(key)
-                if sweep is None:
-                    sweep = _sweep(X, y, (a, b), encoders, fold, seed, config)
-                    cache.put(key, sweep)
-                rows += [{**cell, "seed": seed, **row} for row in sweep]
-                bar.update()
-    return StudyTable(rows)
+    cells = [
+        dict(
+            study="strategic",
+            dataset=dataset,
+            pair=[a, b],
+            n_labelled=n_labelled,
+            n_rows=[len(data.train), len(data.val)],
+            random_state=random_state,
+            seed=seed,
+            **cache_settings(config),
+        )
+        for a, b in pair_list
+        for seed in seed_list
+    ]
+    results = run_cells(
+        cells,
+        functools.partial(_real_cell, config=config),
+        inputs=lambda cell: (X, y, fold, {m: spec.encoders[m] for m in cell["pair"]}),
+        cache=cache_dir,
+        n_jobs=n_jobs,
+        progress=progress,
+        desc=f"strategic {dataset}",
+    )
+    return StudyTable([row for rows in results for row in rows])
+
+
+def _real_cell(cell, X, y, fold, encoders, config):
+    """One (modality pair, seed) of a real dataset: the sweep on its train/validation split."""
+    a, b = cell["pair"]
+    head = dict(setting=f"{a}-{b}", modality_a=a, modality_b=b, seed=cell["seed"])
+    sweep = _sweep(X, y, (a, b), encoders, fold, cell["seed"], config)
+    return [{**head, **row} for row in sweep]
 
 
 def summarize_strategic(table, metric="mutual_knn", tol=0.005):

@@ -1,3 +1,6 @@
+import math
+import warnings
+
 import numpy as np
 import pytest
 from skorch.helper import SliceDict
@@ -11,7 +14,7 @@ from mmalign_sk.estimators import (
     StepRule,
     redundancy_share,
 )
-from mmalign_sk.information import pid
+from mmalign_sk.information import SmallSampleWarning, estimate_pid, pid
 
 pytestmark = pytest.mark.filterwarnings("ignore::mmalign_sk.information.SmallSampleWarning")
 
@@ -136,3 +139,19 @@ def test_bad_input(settings_data):
         AlignmentAdvisor(evidence=[("x", 0.5, 0)]).fit(data.X, data.y)
     with pytest.raises(ValueError, match="cv"):
         AlignmentAdvisor(cv=1).fit(data.X, data.y)
+
+
+def test_documented_example_runs_without_warning_and_reports_the_bias():
+    # the example of docs/pid.md, with every warning turned into an error
+    data = make_interaction_dataset("redundancy", n_redundant=8, n_samples=2048, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        advisor = AlignmentAdvisor(n_clusters=20, random_state=0).fit(data.X, data.y)
+    labels_1, labels_2, y_index = advisor.pid_.extra["labels"]
+    cells_x = len(np.unique(labels_1)) * len(np.unique(labels_2))
+    # Miller-Madow: (cells of (X1, X2) - 1) (values of Y - 1) / (2 n ln 2) bits
+    expected = (cells_x - 1) * (len(np.unique(y_index)) - 1) / (2 * 2048 * math.log(2))
+    assert advisor.recommendation_["plugin_bias"] == pytest.approx(expected, rel=1e-12)
+    # estimate_pid itself still warns about the same bias
+    with pytest.warns(SmallSampleWarning, match=f"{expected:.3f} bits"):
+        estimate_pid(data.X["x1"], data.X["x2"], data.y, n_clusters=20, random_state=0)

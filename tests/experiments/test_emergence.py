@@ -105,7 +105,8 @@ def test_reference_trained_once_per_r_and_seed(monkeypatch):
 def test_cache_skips_finished_cells(tmp_path, monkeypatch):
     params = dict(TINY, max_epochs=2, reference_epochs=2, metrics=["mutual_knn"])
     first = emergence_study([2], [0, 1], [1], cache_dir=tmp_path, **params)
-    assert len(list(tmp_path.glob("cell-*.json"))) == 2
+    # two cells and the reference model they share
+    assert len(list(tmp_path.glob("cell-*.json"))) == 3
 
     def fail(*args, **kwargs):
         raise AssertionError("a finished cell was trained again")
@@ -116,7 +117,7 @@ def test_cache_skips_finished_cells(tmp_path, monkeypatch):
     # a new cell is computed, the old ones are not
     monkeypatch.undo()
     emergence_study([2], [0, 1, 2], [1], cache_dir=tmp_path, **params)
-    assert len(list(tmp_path.glob("cell-*.json"))) == 3
+    assert len(list(tmp_path.glob("cell-*.json"))) == 4
 
 
 def test_validation_grid_candidates_are_models():
