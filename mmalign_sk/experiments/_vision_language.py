@@ -80,8 +80,25 @@ _SIZE_TOKEN = re.compile(
 
 
 def model_family(name):
-    """The family of a model name: the name without its size (``"bigscience/bloomz-1b7"`` ->
-    ``"bloomz"``, ``"vit_base_patch16_224.augreg_in21k"`` -> ``"vit.augreg_in21k"``)."""
+    """The family of a model name: the name without its size tokens.
+
+    Parameters
+    ----------
+    name : str
+        A Hugging Face name, a timm name (its ``.tag`` is kept) or a folder.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from mmalign_sk.experiments import model_family
+    >>> model_family("bigscience/bloomz-1b7"), model_family("huggyllama/llama-65b")
+    ('bloomz', 'llama')
+    >>> model_family("vit_base_patch16_224.augreg_in21k")
+    'vit.augreg_in21k'
+    """
     base = os.path.basename(os.path.normpath(str(name).split(":", 1)[-1]))
     stem, dot, tag = base.partition(".")
     tokens = [t for t in re.split(r"[-_]", stem) if t and not _SIZE_TOKEN.match(t)]
@@ -110,7 +127,7 @@ def extend_captions(captions, n_extra, random_state=None):
     --------
     >>> from mmalign_sk.experiments import extend_captions
     >>> extend_captions(["A cat.", "A dog.", "A bird."], 1, random_state=0)
-    ['A cat. A bird.', 'A dog. A bird.', 'A bird. A cat.']
+    ['A cat. A dog.', 'A dog. A cat.', 'A bird. A cat.']
     """
     captions = [str(c) for c in captions]
     n_extra = check_int(n_extra, "n_extra", 0)
@@ -378,12 +395,31 @@ def _rank_trend(x, y):
 def summarize_vision_language(table):
     """Findings of the vision-language study, computed from its table alone.
 
+    Alignment should grow with model size within a family (Spearman's rho of alignment against
+    parameter count per family and partner model; with two sizes, the sign of the change) and
+    fall as captions gain appended text (rho against the number appended, per model pair).
+
+    Parameters
+    ----------
+    table : StudyTable
+        The table of :func:`vision_language_study`.
+
     Returns
     -------
     summary : dict
         ``by_model`` (StudyTable: mean alignment of each text model over the image models, at the
         original captions), ``by_level`` (mean alignment per number of appended captions) and
         ``findings`` (list of ``{finding, holds, evidence}``).
+
+    Examples
+    --------
+    >>> from mmalign_sk.experiments import StudyTable, summarize_vision_language
+    >>> rows = [{"text_model": t, "image_model": "vit", "text_family": "lm",
+    ...          "image_family": "vit", "text_params": p, "image_params": 1,
+    ...          "unique_captions": m, "alignment": a - 0.1 * m}
+    ...         for t, p, a in (("lm-s", 1e8, 0.2), ("lm-l", 1e9, 0.3)) for m in (0, 2)]
+    >>> [f["holds"] for f in summarize_vision_language(StudyTable(rows))["findings"]]
+    [True, True]
     """
     base = table.filter(unique_captions=min(table["unique_captions"].tolist()))
     by_model = []
