@@ -525,7 +525,8 @@ def summarize_mmimdb(table):
         })
     fine = table.filter(experiment="clip_finetune") if "experiment" in table.columns else probes
     if len(fine) == 2:
-        before, after = fine.filter(stage="before").records[0], fine.filter(stage="after").records[0]
+        before = fine.filter(stage="before").records[0]
+        after = fine.filter(stage="after").records[0]
         d_align = after["alignment"] - before["alignment"]
         deltas = {v: after[f"{v}_macro_f1"] - before[f"{v}_macro_f1"]
                   for v in ("text", "image", "fused")}

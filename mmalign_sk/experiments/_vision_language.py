@@ -325,7 +325,8 @@ def vision_language_study(
         clip_quantile, "clip_quantile", 0, 1, low_inclusive=False)
     images, texts = _load_pairs(pairs, n_samples, random_state)
     if topk >= len(texts):
-        raise ValueError(f"topk must be smaller than the number of pairs ({len(texts)}); got {topk}.")
+        raise ValueError(
+            f"topk must be smaller than the number of pairs ({len(texts)}); got {topk}.")
     settings = {"text_pooling": text_pooling, "image_pooling": image_pooling,
                 "batch_size": check_int(batch_size, "batch_size", 1),
                 "max_length": check_int(max_length, "max_length", 1), "device": device,
@@ -430,9 +431,12 @@ def summarize_vision_language(table):
                          "mean_alignment": float(np.mean(sub["alignment"])),
                          "max_alignment": float(np.max(sub["alignment"]))})
     levels = sorted(set(table["unique_captions"].tolist()))
-    by_level = StudyTable([{"unique_captions": m,
-                            "mean_alignment": float(np.mean(table.filter(unique_captions=m)["alignment"])),
-                            "n_pairs": len(table.filter(unique_captions=m))} for m in levels])
+    by_level = []
+    for m in levels:
+        sub = table.filter(unique_captions=m)
+        by_level.append({"unique_captions": m, "mean_alignment": float(np.mean(sub["alignment"])),
+                         "n_pairs": len(sub)})
+    by_level = StudyTable(by_level)
     findings = []
     for size, family, other, what in (("text_params", "text_family", "image_model", "language"),
                                       ("image_params", "image_family", "text_model", "vision")):
@@ -443,7 +447,7 @@ def summarize_vision_language(table):
         mean_rho = nan_mean(values)
         findings.append({
             "finding": f"Alignment grows with the {what} model's size within a family "
-                     "(Huh et al. 2024)",
+                       "(Huh et al. 2024)",
             "holds": bool(mean_rho > 0),
             "evidence": f"Spearman rho of alignment vs parameter count within each "
                         f"{what} family, per partner model: mean {mean_rho:+.2f} over "
@@ -461,8 +465,8 @@ def summarize_vision_language(table):
         per_pair = np.array(per_pair)
         drop = by_level.records[0]["mean_alignment"] - by_level.records[-1]["mean_alignment"]
         findings.append({
-            "finding": "Alignment falls as the captions carry more information the image does not "
-                     "hold (Tjandrasuwita et al. 2025)",
+            "finding": "Alignment falls as the captions carry more information the image does "
+                       "not hold (Tjandrasuwita et al. 2025)",
             "holds": bool(nan_mean(per_pair) < 0 and drop > 0),
             "evidence": f"mean alignment {by_level.records[0]['mean_alignment']:.3f} with the "
                         f"original captions, {by_level.records[-1]['mean_alignment']:.3f} with "

@@ -61,7 +61,8 @@ def feature_folder(extractor, X, cache_dir, name=None):
 
 def _load(folder):
     meta = json.loads((folder / "meta.json").read_text())
-    layers = [np.load(folder / f"layer_{i:03d}.npy", mmap_mode="r") for i in range(meta["n_layers"])]
+    layers = [np.load(folder / f"layer_{i:03d}.npy", mmap_mode="r")
+              for i in range(meta["n_layers"])]
     return Bunch(layers=layers, n_parameters=meta.get("n_parameters"), path=folder, meta=meta)
 
 

@@ -117,7 +117,8 @@ def test_summary_from_a_table_with_known_trends():
     assert image_scale["holds"] and "mean +1.00 over 3 groups" in image_scale["evidence"]
     assert uniqueness["holds"] and "6 of 6 pairs negative" in uniqueness["evidence"]
     reversed_rows = [{**r, "alignment": -r["alignment"]} for r in rows]
-    assert not any(f["holds"] for f in summarize_vision_language(StudyTable(reversed_rows))["findings"])
+    reversed_findings = summarize_vision_language(StudyTable(reversed_rows))["findings"]
+    assert not any(f["holds"] for f in reversed_findings)
 
 
 def test_bad_arguments(pretrained_fixtures):
