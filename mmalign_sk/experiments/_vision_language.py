@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .._checks import check_int, check_real
 from ..features import PretrainedImageFeatures, PretrainedTextFeatures, cached_layer_features
@@ -190,18 +191,31 @@ def _cell(cell):
             "layers": result.scores.tolist()}
 
 
+def _one_thread(compute, cell):
+    torch.set_num_threads(1)
+    return compute(cell)
+
+
 def _run_cells(cells, compute, *, cache=None, n_jobs=None, progress=True, desc="study"):
-    """Results of ``compute(cell)`` for every cell, in order; finished cells come from ``cache``."""
+    """Results of ``compute(cell)`` for every cell, in order; finished cells come from ``cache``,
+    the others run through joblib (``n_jobs`` workers, one torch thread each) when ``n_jobs`` is
+    not None or 1."""
     cache = cache if cache is not None else ResultCache(None)
-    results = []
+    keys = [{k: v for k, v in cell.items() if k != "device"} for cell in cells]
+    results = [cache.get(key) for key in keys]
+    todo = [i for i, r in enumerate(results) if r is None]
     with progress_bar(len(cells), desc, progress) as bar:
-        for cell in cells:
-            key = {k: v for k, v in cell.items() if k != "device"}
-            result = cache.get(key)
-            if result is None:
-                result = compute(cell)
-                cache.put(key, result)
-            results.append(result)
+        bar.update(len(cells) - len(todo))
+        if n_jobs in (None, 1):
+            done = (compute(cells[i]) for i in todo)
+        else:
+            from joblib import Parallel, delayed
+
+            done = Parallel(n_jobs=n_jobs, return_as="generator")(
+                delayed(_one_thread)(compute, cells[i]) for i in todo)
+        for i, result in zip(todo, done):
+            cache.put(keys[i], result)
+            results[i] = result
             bar.update(1)
     return results
 

@@ -73,7 +73,12 @@ def test_cli_quick_writes_table_figures_summary_and_matches_naive_alignment(
         again = vision_language_study(root / "wit", text, image, n_samples=256,
                                       unique_levels=(0, 2), feature_dir=out / "features",
                                       cache_dir=out / "cache", progress=False)
+        # fresh cells on the cached features, in two worker processes
+        parallel = vision_language_study(root / "wit", text, image, n_samples=256,
+                                         unique_levels=(0, 2), feature_dir=out / "features",
+                                         cache_dir=out / "cache2", n_jobs=2, progress=False)
     np.testing.assert_array_equal(again["alignment"], [r["alignment"] for r in rows])
+    np.testing.assert_array_equal(parallel["alignment"], [r["alignment"] for r in rows])
 
 
 def test_extend_captions_nested_and_never_self():

@@ -89,3 +89,16 @@ def test_instance_needs_a_name(tmp_path):
         cached_layer_features(feats, [], tmp_path, name="x")
     with pytest.raises(FileNotFoundError, match="no finished features"):
         load_cached_layer_features(tmp_path)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_features_on_cuda_close_to_float32(saved, tmp_path, dtype):
+    ref = cached_layer_features(PretrainedTextFeatures(saved, device="cpu"), TEXTS,
+                                tmp_path / "cache", progress=False)
+    half = cached_layer_features(PretrainedTextFeatures(saved, device="cuda", dtype=dtype),
+                                 TEXTS, tmp_path / "cache", progress=False)
+    assert half.path != ref.path  # the precision is part of the key
+    for got, expected in zip(half.layers, ref.layers):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, expected, rtol=0.05, atol=0.05)
