@@ -227,17 +227,21 @@ def _load_pairs(pairs, n_samples, random_state):
         pairs = load_image_caption_pairs(pairs, n_samples=n_samples, random_state=random_state)
     X = pairs.X if hasattr(pairs, "X") else pairs
     try:
-        images, texts = list(X["image"]), [str(t) for t in X["text"]]
+        images, texts = X["image"], [str(t) for t in X["text"]]
     except (KeyError, TypeError) as exc:
         raise TypeError(
             "pairs must be a caption table's path, a Bunch from load_image_caption_pairs or a "
             f"mapping with 'image' and 'text'; got {type(pairs).__name__}."
         ) from exc
+    # a float array (n, channels, height, width) stays an array; paths become a list
+    is_array = isinstance(images, np.ndarray) and images.dtype != object
+    images = images if is_array else list(images)
     if len(images) != len(texts):
         raise ValueError(f"pairs has {len(images)} images but {len(texts)} captions.")
     if n_samples is not None and len(texts) > n_samples:
         keep = np.sort(np.random.default_rng(random_state).choice(len(texts), n_samples, False))
-        images, texts = [images[i] for i in keep], [texts[i] for i in keep]
+        images = images[keep] if is_array else [images[i] for i in keep]
+        texts = [texts[i] for i in keep]
     return images, texts
 
 

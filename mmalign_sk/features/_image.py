@@ -183,8 +183,8 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
             timm.models.load_checkpoint(model, path)
             return model
         # timm adapts the file to model_kwargs (position embeddings, classifier) as it loads
-        return timm.create_model(name, pretrained=True, **kwargs,
-                                 pretrained_cfg_overlay={"file": self._weights_file(model)})
+        overlay = {**kwargs.pop("pretrained_cfg_overlay", {}), "file": self._weights_file(model)}
+        return timm.create_model(name, pretrained=True, pretrained_cfg_overlay=overlay, **kwargs)
 
     def fit(self, X=None, y=None):
         """Build or load the model; ``X`` is not used (nothing is learned)."""

@@ -139,3 +139,19 @@ def test_bad_arguments(pretrained_fixtures):
     with pytest.raises(FileNotFoundError, match="captions.csv"):
         main(["reproduce", "vision-language", "--data-home", str(root / "mmimdb"),
               "--out", str(root / "unused"), "--text-models", text[0]])
+
+
+def test_in_memory_pairs_with_image_arrays(pretrained_fixtures):
+    root, text, image = pretrained_fixtures
+    rng = np.random.RandomState(1)
+    pairs = {"image": rng.normal(size=(14, 3, 32, 32)).astype(np.float32),
+             "text": [f"caption {i} of {'ab' * i}" for i in range(14)]}
+    table = vision_language_study(pairs, text[:1], image[:1], n_samples=12, unique_levels=(0,),
+                                  topk=4, progress=False)
+    assert len(table) == 1 and table.records[0]["n_samples"] == 12
+    keep = np.sort(np.random.default_rng(0).choice(14, 12, False))
+    t = PretrainedTextFeatures(text[0]).fit().transform_layers([pairs["text"][i] for i in keep])
+    v = PretrainedImageFeatures(image[0], pooling="cls").fit().transform_layers(
+        pairs["image"][keep])
+    best = max(_naive_mutual_knn(a, b, 4) for a in t for b in v)
+    assert table.records[0]["alignment"] == pytest.approx(best, abs=1.01 / (12 * 4))
