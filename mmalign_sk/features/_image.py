@@ -70,7 +70,9 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
     dtype : {"auto", "float32", "float16", "bfloat16"}, default="auto"
         Autocast precision: ``"auto"`` is bfloat16 (or float16) on CUDA, float32 on CPU.
     local_files_only : bool, default=False
-        Look for pretrained weights only in the local cache, never on the network.
+        Look for pretrained weights only in the local cache, never on the network. (An
+        ``"hf-hub:<repo>"`` model is fetched by timm itself; set ``HF_HUB_OFFLINE=1`` to keep
+        it offline.)
 
     Attributes
     ----------
