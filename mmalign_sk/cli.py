@@ -6,8 +6,9 @@ Sub-commands
     Write an example pair of embedding files (``A.npy``, ``B.npy``) that share part of a latent space.
 ``mmalign score A.npy B.npy``
     Print every alignment metric (or those given with ``--metric``) between two embedding files.
-``mmalign reproduce {emergence,strategic} [--quick]``
-    Run a paper's study end to end, writing tables and figures and printing a summary.
+``mmalign reproduce {emergence,strategic,vision-language,mmimdb} [--quick]``
+    Run a paper's study end to end, writing tables and figures and printing a summary
+    (``--text-models`` / ``--image-models`` choose the pretrained models of the last two).
 """
 
 import argparse
@@ -119,7 +120,16 @@ def _cmd_score(args):
 
 def _cmd_reproduce(args):
     from .experiments import reproduce
+    from .experiments._reproduce import STUDY_OPTIONS
 
+    given = {"text_models": args.text_models, "image_models": args.image_models,
+             "n_samples": args.n_samples,
+             "local_files_only": True if args.local_files_only else None}
+    given = {k: v for k, v in given.items() if v is not None}
+    unknown = sorted(set(given) - set(STUDY_OPTIONS.get(args.study, ())))
+    if unknown:
+        flags = ", ".join("--" + k.replace("_", "-") for k in unknown)
+        raise SystemExit(f"error: {flags} do(es) not apply to the {args.study} study")
     reproduce(
         args.study,
         out_dir=args.out or f"mmalign_{args.study}",
@@ -130,6 +140,7 @@ def _cmd_reproduce(args):
         progress=not args.no_progress,
         device=args.device,
         n_jobs=args.n_jobs,
+        **given,
     )
     return 0
 
@@ -162,6 +173,15 @@ def build_parser():
     rep.add_argument("--n-jobs", type=int, default=-1,
                      help="models trained at once, one thread each (default -1: every core)")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rep.add_argument("--text-models", nargs="+", default=None, metavar="MODEL",
+                     help="vision-language, mmimdb: Hugging Face names or save_pretrained folders "
+                          "(default: the preset's, see the docs)")
+    rep.add_argument("--image-models", nargs="+", default=None, metavar="MODEL",
+                     help="vision-language, mmimdb: timm names or save_for_hf folders")
+    rep.add_argument("--n-samples", type=int, default=None,
+                     help="vision-language: image-caption pairs used (default 1024; quick 256)")
+    rep.add_argument("--local-files-only", action="store_true",
+                     help="vision-language, mmimdb: never download models (use the HF cache)")
     rep.set_defaults(func=_cmd_reproduce)
 
     pair = sub.add_parser("example-pair", help="write an example pair of embedding files")
