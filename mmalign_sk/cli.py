@@ -22,7 +22,7 @@ import numpy as np
 # The studies ``mmalign reproduce`` runs (the keys of ``experiments._reproduce.STUDIES``). Named here
 # so that building the parser, ``--help`` and the light sub-commands import neither torch, skorch
 # nor scikit-learn: those load only when a sub-command needs them.
-STUDY_NAMES = ("emergence", "strategic")
+STUDY_NAMES = ("emergence", "strategic", "vision-language", "mmimdb")
 
 
 def _load_matrix(path):

@@ -473,7 +473,7 @@ def mmimdb_study(
                 "finetune_min_lr": check_real(finetune_min_lr, "finetune_min_lr", 0, finetune_lr),
                 "finetune_batch_size": check_int(finetune_batch_size, "finetune_batch_size", 2)}
         (res,) = _run_cells([cell], _finetune_cell, cache=cache, progress=progress,
-                            desc="MM-IMDb CLIP fine-tuning")
+                            desc="MM-IMDb CLIP fine-tuning", one_thread=False)
         for stage in ("before", "after"):
             records.append({"experiment": "clip_finetune", "text_model": finetune_text_model,
                             "text_family": model_family(finetune_text_model),

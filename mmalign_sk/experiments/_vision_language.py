@@ -1,6 +1,8 @@
 """Alignment of language models with vision models on image-caption pairs (Huh et al. 2024), and
 how captions that carry information the image does not hold lower it (Tjandrasuwita et al. 2025)."""
 
+import functools
+import json
 import os
 import re
 from pathlib import Path
@@ -14,6 +16,7 @@ from ..features import load_cached_layer_features
 from ..metrics import layerwise_alignment
 from ._cache import ResultCache
 from ._common import check_values, nan_mean, progress_bar, spearman
+from ._runner import run_cells
 from ._table import StudyTable
 
 #: The language models of Huh et al. (2024), whose WIT features the emergence paper uses: three
@@ -191,33 +194,26 @@ def _cell(cell):
             "layers": result.scores.tolist()}
 
 
-def _one_thread(compute, cell):
-    torch.set_num_threads(1)
-    return compute(cell)
+def _with_device(key, device, compute):
+    return compute(key if device is None else {**key, "device": device})
 
 
-def _run_cells(cells, compute, *, cache=None, n_jobs=None, progress=True, desc="study"):
-    """Results of ``compute(cell)`` for every cell, in order; finished cells come from ``cache``,
-    the others run through joblib (``n_jobs`` workers, one torch thread each) when ``n_jobs`` is
-    not None or 1."""
-    cache = cache if cache is not None else ResultCache(None)
+def _run_cells(cells, compute, *, cache=None, n_jobs=None, progress=True, desc="study",
+               one_thread=True):
+    """:func:`~mmalign_sk.experiments._runner.run_cells` over cells whose ``"device"`` (where a
+    cell runs, not what it computes) is left out of their cache keys."""
     keys = [{k: v for k, v in cell.items() if k != "device"} for cell in cells]
-    results = [cache.get(key) for key in keys]
-    todo = [i for i, r in enumerate(results) if r is None]
-    with progress_bar(len(cells), desc, progress) as bar:
-        bar.update(len(cells) - len(todo))
-        if n_jobs in (None, 1):
-            done = (compute(cells[i]) for i in todo)
-        else:
-            from joblib import Parallel, delayed
-
-            done = Parallel(n_jobs=n_jobs, return_as="generator")(
-                delayed(_one_thread)(compute, cells[i]) for i in todo)
-        for i, result in zip(todo, done):
-            cache.put(keys[i], result)
-            results[i] = result
-            bar.update(1)
-    return results
+    devices = {json.dumps(key, sort_keys=True): cell.get("device") for key, cell in zip(keys, cells)}
+    return run_cells(
+        keys,
+        functools.partial(_with_device, compute=compute),
+        inputs=lambda key: (devices[json.dumps(key, sort_keys=True)],),
+        cache=cache,
+        n_jobs=n_jobs,
+        progress=progress,
+        desc=desc,
+        one_thread=one_thread,
+    )
 
 
 def _load_pairs(pairs, n_samples, random_state):
