@@ -45,6 +45,11 @@ def get_data_home(data_home=None):
     """
     if data_home is None:
         data_home = os.environ.get("MMALIGN_DATA", os.path.join("~", "mmalign_data"))
+    elif not isinstance(data_home, (str, os.PathLike)):
+        raise TypeError(
+            f"data_home must be a folder path (str or path-like) or None; got {data_home!r} of "
+            f"type {type(data_home).__name__}."
+        )
     data_home = os.path.abspath(os.path.expanduser(os.fspath(data_home)))
     os.makedirs(data_home, exist_ok=True)
     return data_home
