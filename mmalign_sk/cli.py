@@ -34,7 +34,8 @@ def _load_matrix(path):
         if suffix == ".npz":
             with np.load(path, allow_pickle=False) as archive:
                 if len(archive.files) != 1:
-                    raise CommandError(f"{path} must hold exactly one array; it holds {archive.files}")
+                    raise CommandError(
+                        f"{path} must hold exactly one array; it holds {archive.files}")
                 return archive[archive.files[0]]
         if suffix in (".csv", ".txt", ".tsv"):
             return np.loadtxt(path, delimiter="\t" if suffix == ".tsv" else ("," if suffix == ".csv" else None), ndmin=2)
@@ -140,7 +141,8 @@ def _cmd_score(args):
     names = args.metric or list_metrics()
     unknown = [m for m in names if m not in list_metrics()]
     if unknown:
-        raise CommandError(f"unknown metric(s) {unknown}; known metrics: {', '.join(list_metrics())}")
+        raise CommandError(
+            f"unknown metric(s) {unknown}; known metrics: {', '.join(list_metrics())}")
     rows = []
     for name in names:
         start = time.perf_counter()

@@ -119,9 +119,10 @@ def _validate_affect(obj, path, widths):
                 f"{path}: split {split!r}, 'labels' must be a numeric array of scores; got {kind}."
             )
         if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+            rows = np.flatnonzero(~np.isfinite(labels.reshape(len(labels), -1)).all(1))
             raise ValueError(
                 f"{path}: split {split!r}, 'labels' holds NaN or infinite scores at rows "
-                f"{np.flatnonzero(~np.isfinite(labels.reshape(len(labels), -1)).all(1))[:10].tolist()}."
+                f"{rows[:10].tolist()}."
             )
         n = len(labels)
         for m in MODALITIES:
