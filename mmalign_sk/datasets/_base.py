@@ -141,6 +141,11 @@ def download(remote, dirname, timeout=60, chunk_size=1 << 16):
     os.makedirs(dirname, exist_ok=True)
     path = os.path.join(os.fspath(dirname), remote.filename)
     part = path + ".part"
+    if os.path.islink(part):  # the final name is replaced by a rename, which never follows links
+        raise ValueError(
+            f"{part} is a symbolic link; a download is never written through one. Delete it and "
+            "fetch again."
+        )
     start = os.path.getsize(part) if os.path.exists(part) else 0
     try:
         with _open_url(remote.url, start, timeout) as response:

@@ -163,3 +163,13 @@ def test_preprocessing_functions_accept_numpy_arrays():
         preprocess(np.array([[1.0, np.nan]]))
     with pytest.raises(TypeError, match="X must hold numbers"):
         clip_outliers(np.array([["a", "b"]]))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("factor", [1e39, 1e-39])
+def test_cuda_tensor_beyond_float32_range(factor):
+    A, B = _data()
+    Ap, Bp = naive_preprocess(A), naive_preprocess(B)
+    At = torch.as_tensor(A * factor, device="cuda")  # float64 on the device
+    assert cka(At, B) == pytest.approx(naive_linear_cka(Ap, Bp), abs=1e-5)
+    assert mutual_knn(At, B, topk=5) == pytest.approx(naive_mutual_knn(Ap, Bp, 5), abs=1e-12)
