@@ -138,3 +138,9 @@ def test_bad_arguments():
         feats.transform([1, 2])
     with pytest.raises(ValueError, match="timm does not know"):
         PretrainedImageFeatures("no_such_model_xyz", pretrained=False).fit()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message without CUDA")
+def test_cuda_without_a_gpu_is_a_clear_error():
+    with pytest.raises(ValueError, match="device='cuda' was requested but CUDA is not available"):
+        PretrainedImageFeatures(_vit(), device="cuda").fit()
