@@ -191,8 +191,26 @@ def reproduce_strategic(out_dir, quick=False, dataset="synthetic", data_home=Non
     return table
 
 
+def _reproduce_vision_language(*args, **kwargs):
+    from ._reproduce_vision import reproduce_vision_language
+
+    return reproduce_vision_language(*args, **kwargs)
+
+
+def _reproduce_mmimdb(*args, **kwargs):
+    from ._reproduce_vision import reproduce_mmimdb
+
+    return reproduce_mmimdb(*args, **kwargs)
+
+
 #: study name -> function; each takes the keyword arguments of :func:`reproduce`.
-STUDIES = {"emergence": reproduce_emergence, "strategic": reproduce_strategic}
+STUDIES = {"emergence": reproduce_emergence, "strategic": reproduce_strategic,
+           "vision-language": _reproduce_vision_language, "mmimdb": _reproduce_mmimdb}
+#: the studies' own options, passed through :func:`reproduce`'s ``**options``
+STUDY_OPTIONS = {
+    "vision-language": ("text_models", "image_models", "n_samples", "local_files_only"),
+    "mmimdb": ("text_models", "image_models", "local_files_only"),
+}
 
 
 def reproduce(
@@ -206,14 +224,17 @@ def reproduce(
     device="auto",
     n_jobs=None,
     echo=True,
+    **options,
 ):
     """Run a paper's study end to end and write its table (CSV, JSON) and figures (PNG) to ``out_dir``.
 
     Parameters
     ----------
-    study : {"emergence", "strategic"}
-        Which paper's study: :func:`emergence_study` (Tjandrasuwita et al. 2025) or
-        :func:`strategic_alignment_study` (Fang et al. 2025).
+    study : {"emergence", "strategic", "vision-language", "mmimdb"}
+        Which paper's study: :func:`emergence_study` (Tjandrasuwita et al. 2025),
+        :func:`strategic_alignment_study` (Fang et al. 2025), :func:`vision_language_study`
+        (pretrained language and vision models on image-caption pairs found in
+        ``data_home/wit``) or :func:`mmimdb_study` (MM-IMDb in ``data_home/mmimdb``).
     out_dir : str or Path
         Output folder; finished cells are cached under ``out_dir/cache`` and skipped when rerun,
         so an interrupted run resumes where it stopped.
@@ -235,6 +256,10 @@ def reproduce(
         do not depend on it.
     echo : bool, default=True
         Print the summary.
+    **options
+        The pretrained-model studies' own options: ``text_models`` and ``image_models``
+        (replacing the preset's model lists), ``local_files_only``, and ``n_samples`` (pairs,
+        vision-language only).
 
     Returns
     -------
@@ -243,6 +268,10 @@ def reproduce(
     """
     if study not in STUDIES:
         raise ValueError(f"study must be one of {sorted(STUDIES)}; got {study!r}.")
+    unknown = sorted(set(options) - set(STUDY_OPTIONS.get(study, ())))
+    if unknown:
+        raise TypeError(f"the {study} study does not take the option(s) {unknown}; it takes "
+                        f"{list(STUDY_OPTIONS.get(study, ())) or 'none'}.")
     return STUDIES[study](
         out_dir=out_dir,
         quick=quick,
@@ -253,4 +282,5 @@ def reproduce(
         device=device,
         n_jobs=n_jobs,
         echo=echo,
+        **options,
     )

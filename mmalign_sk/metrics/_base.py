@@ -50,6 +50,12 @@ class AlignmentMetric:
     name = None
     min_samples = 2
     greater_is_better = True
+    #: Whether the similarity is unchanged when a whole matrix is multiplied by a positive number.
+    #: Every built-in metric is (after row normalisation any metric is), which lets
+    #: :meth:`prepare` divide each matrix by a power of two before casting it to float32, so that
+    #: any finite input gives the right value. A subclass whose value depends on the scale of its
+    #: inputs with ``normalize=False`` sets it to False.
+    scale_invariant = True
 
     def __init__(self, *, clip_quantile=0.95, normalize=True, device="auto"):
         if clip_quantile is not None:
@@ -82,7 +88,8 @@ class AlignmentMetric:
         X = check_embedding(X, name)
         device = resolve_device(self.device, like=X) if device is None else device
         self.check_n_samples(X.shape[0])
-        X = preprocess(to_tensor(X, device), self.clip_quantile, self.normalize)
+        X = to_tensor(X, device, rescale=self.scale_invariant, name=name)
+        X = preprocess(X, self.clip_quantile, self.normalize)
         return self.represent(X)
 
     def __call__(self, A, B):
