@@ -187,7 +187,7 @@ def summarize_emergence(table, metric="mutual_knn"):
         "Spearman rho(depth, alignment) per r: " + _signed(zip(rs, rho_d)),
     ))
     findings.append(_recovery_finding(by_encoder, encoders, column))
-    findings.append(_performance_finding(performance, rs))
+    findings.append(_performance_finding(performance))
     return {"by_redundancy": by_r, "by_depth": by_depth, "by_cell": by_cell,
             "performance": performance, "by_encoder": by_encoder, "findings": findings}
 
@@ -212,7 +212,7 @@ def _recovery_finding(by_encoder, encoders, column):
     return _finding(claim, holds, evidence)
 
 
-def _performance_finding(performance, rs):
+def _performance_finding(performance):
     per_r = [row for row in performance if row["r"] != "all"]
     top = [row["spearman_mean"] for row in per_r if row["r"] >= 6]
     low = [row["spearman_mean"] for row in per_r if row["r"] <= 2]
