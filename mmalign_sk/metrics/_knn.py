@@ -5,8 +5,14 @@ matrix) and compares the lists of two matrices row by row.
 
 ``knn_indices`` never forms an n x n matrix: rows are processed in blocks, each block's similarity
 rows (block, n) are reduced to a handful of top candidates with ``torch.topk`` and the block buffer
-is reused, so memory is O(n * (topk + block)). Ties between equal similarities are broken by the
-lower row index, exactly, also on inputs with massive ties (binary or duplicated rows).
+is reused, so memory is O(n * (topk + block)).
+
+Ties. Two rows with the same inner product with row ``i`` may come out of a float32 matrix product a
+few ulps apart, depending on the CPU, the BLAS kernel, the thread count and the block shape.
+Similarities of row ``i`` that lie within ``tol_i = 16 * eps * ||x_i|| * max_j ||x_j||`` of each
+other (``eps`` the machine epsilon of ``X``'s dtype; 1.9e-6 for unit rows in float32) are therefore
+ties, chained in order of value, and ties go to the lower row index. Duplicated rows thus get the
+same kNN lists everywhere, also on inputs with massive ties (binary or duplicated rows).
 """
 
 import contextlib
@@ -21,6 +27,8 @@ from ._validation import check_int, check_topk
 _BLOCK_BYTES = {"cpu": 128 * 2**20, "cuda": 256 * 2**20}
 #: Extra top-k candidates kept per row so that short tie runs are resolved without the fallback.
 _TIE_MARGIN = 8
+#: Tie tolerance in units of the machine epsilon times the row's scale ``||x_i|| * max_j ||x_j||``.
+_TIE_ULPS = 16
 #: Elements of the per-block (rows, k+1, k+1) tables used when comparing kNN lists.
 _COMPARE_ELEMENTS = 2**22
 
@@ -54,16 +62,27 @@ def knn_indices(X, topk, *, include_self=False, block_size=None, precision="floa
     Returns
     -------
     torch.LongTensor of shape (n_samples, topk)
-        On the device of ``X``. Row ``i`` lists its neighbours by decreasing inner product; equal
-        inner products are ordered by increasing row index (the lower index comes first and wins
-        the last places), so the result is deterministic.
+        On the device of ``X``. Row ``i`` lists its neighbours by decreasing inner product; tied
+        inner products (see Notes) are ordered by increasing row index (the lower index comes
+        first and wins the last places), so the result is deterministic.
 
     Notes
     -----
-    Each block keeps ``topk + 8`` candidates per row, re-sorts them by (decreasing value,
-    increasing index), and only for rows whose run of values equal to the ``topk``-th value
-    reaches the last candidate scans the full similarity row again to take the lowest indices of
-    that run. Peak memory is ``O(n_samples * (topk + block_size))``.
+    **Tie tolerance.** Row ``i``'s similarities are sorted by decreasing value and cut into tie
+    groups wherever two consecutive values differ by more than
+    ``tol_i = 16 * eps * ||x_i|| * max_j ||x_j||``, with ``eps`` the machine epsilon of the
+    dtype of ``X`` (``2**-23`` for float32, so ``tol_i`` is about ``1.9e-6`` for L2-normalised
+    rows). Within a group, rows are ordered by increasing index. Rounding of the matrix product
+    differs between CPUs, BLAS kernels, thread counts and block sizes by far less than ``tol_i``,
+    so equal inner products (duplicated rows, binary data) give the same lists everywhere, while
+    similarities that differ by more than ``tol_i`` keep their order. With
+    ``precision="bf16"`` the products are rounded to bfloat16 first and only equal rounded
+    values are ties.
+
+    **Algorithm.** Each block keeps ``topk + 8`` candidates per row and orders them by (tie
+    group, index); only rows whose tie group at the ``topk``-th place reaches the last candidate
+    scan their full similarity row again to take the lowest indices of that group. Peak memory is
+    ``O(n_samples * (topk + block_size))``.
 
     Examples
     --------
@@ -95,6 +114,7 @@ def knn_indices(X, topk, *, include_self=False, block_size=None, precision="floa
 def _blocked_knn(X, topk, include_self, block, precision):
     n = X.shape[0]
     gram_X = X.to(torch.bfloat16) if precision == "bf16" else X
+    tol = _tie_tolerance(X)
     out = torch.empty((n, topk), dtype=torch.long, device=X.device)
     buffer = torch.empty((block, n), dtype=gram_X.dtype, device=X.device)
     with _matmul_precision(precision, X.device):
@@ -105,8 +125,18 @@ def _blocked_knn(X, topk, include_self, block, precision):
             if not include_self:
                 rows = torch.arange(stop - start, device=X.device)
                 S[rows, rows + start] = -float("inf")
-            out[start:stop] = _topk_lowest_index(S, topk, available=n - (not include_self))
+            out[start:stop] = _topk_lowest_index(
+                S, topk, available=n - (not include_self), tol=tol[start:stop, None]
+            )
     return out
+
+
+def _tie_tolerance(X):
+    """Per-row tie tolerance ``_TIE_ULPS * eps * ||x_i|| * max_j ||x_j||`` (shape (n,), float32)."""
+    dtype = X.dtype if X.dtype in (torch.float32, torch.float64) else torch.float32
+    norms = torch.linalg.vector_norm(X.to(dtype), dim=1)
+    scale = norms * norms.max() if norms.numel() else norms
+    return (_TIE_ULPS * torch.finfo(X.dtype).eps * scale).float()
 
 
 def _block_rows(X, block_size=None, precision="float32"):
@@ -142,32 +172,52 @@ def _matmul_precision(precision, device):
             matmul.allow_tf32 = previous
 
 
-def _topk_lowest_index(S, topk, available):
-    """Top-``topk`` columns of every row of ``S``, ties broken by the lower column index.
+def _topk_lowest_index(S, topk, available, tol):
+    """Top-``topk`` columns of every row of ``S`` under the tie rule of :func:`knn_indices`.
 
-    ``available`` is the number of columns that may be chosen (self-matches are ``-inf``).
+    ``available`` is the number of columns that may be chosen (self-matches are ``-inf``) and
+    ``tol`` the rows' tie tolerances, shape (rows, 1).
     """
     m = min(S.shape[1], topk + _TIE_MARGIN)
-    values, index = torch.topk(S, m, dim=1, sorted=False)
-    index, order = index.sort(dim=1)
-    values = values.gather(1, order)
-    values, order = values.sort(dim=1, descending=True, stable=True)
-    index = index.gather(1, order)
-    result = index[:, :topk].contiguous()
-    if m >= available:  # every candidate is in the window: nothing can have been cut off
-        return result
-    kth = values[:, topk - 1]
-    open_rows = torch.nonzero(kth == values[:, m - 1]).flatten()
+    values, index = torch.topk(S, m, dim=1, sorted=True)
+    result, group, tied = _order_candidates(values, index, topk, tol)
+    if m >= available or not tied:  # the window holds every row's last tie group entirely
+        return result[:, :topk].contiguous()
+    open_rows = torch.nonzero(group[:, topk - 1] == group[:, m - 1]).flatten()
+    result = result[:, :topk].contiguous()
     if open_rows.numel():
-        result[open_rows] = _resolve_tie_runs(S, values, index, open_rows, topk)
+        result[open_rows] = _resolve_open_rows(
+            S[open_rows], values[open_rows], group[open_rows], result[open_rows], topk,
+            tol[open_rows],
+        )
     return result
 
 
-def _resolve_tie_runs(S, values, index, rows, topk):
-    """Exact kNN lists of ``rows`` whose tie run at the ``topk``-th value reached the window edge.
+def _order_candidates(values, index, topk, tol):
+    """Order candidates (sorted by decreasing value) by (tie group, index).
 
-    Candidates strictly above the tied value ``t`` are all in the window (already ordered); the
-    remaining places go to the lowest column indices whose similarity equals ``t``.
+    Returns the reordered indices, the tie group of each reordered position (non-decreasing) and
+    whether any two candidates were tied at all (when not, the value order is kept as is).
+    """
+    linked = (values[:, :-1] - values[:, 1:]) <= tol  # consecutive values in one tie group
+    if not bool(linked.any()):
+        group = torch.arange(values.shape[1], device=values.device).expand_as(index)
+        return index, group, False
+    group = torch.zeros_like(index)
+    torch.cumsum(~linked, dim=1, out=group[:, 1:])
+    key = group * (int(index.max()) + 1) + index
+    key, order = key.sort(dim=1)
+    return index.gather(1, order), group.gather(1, order), True
+
+
+def _resolve_open_rows(S, values, group, ordered, topk, tol):
+    """Exact kNN lists of rows whose tie group at the ``topk``-th place reached the window edge.
+
+    ``S`` holds the rows' full similarities, ``values`` their window sorted by decreasing value,
+    ``group`` and ``ordered`` the window's tie groups and indices ordered by (group, index). The
+    groups before the ``topk``-th place's are complete in the window; the tie group itself is
+    the interval ``[low, high]`` of values, with ``low`` found by following the chain of values
+    less than ``tol`` apart below the window; its lowest column indices take the remaining places.
     """
     n = S.shape[1]
     key_dtype = torch.int32 if n < 2**31 - 1 else torch.long
@@ -175,15 +225,30 @@ def _resolve_tie_runs(S, values, index, rows, topk):
     chunk = max(1, _BLOCK_BYTES["cpu"] // (12 * n))  # a copy of the rows, their mask and keys
     positions = torch.arange(topk, device=S.device)
     parts = []
-    for start in range(0, rows.numel(), chunk):
-        r = rows[start : start + chunk]
-        tied = values[r, topk - 1][:, None]
-        n_above = (values[r, :topk] > tied).sum(dim=1, keepdim=True)
+    for start in range(0, S.shape[0], chunk):
+        rows = slice(start, start + chunk)
+        S_r, g, t = S[rows], group[rows], tol[rows]
+        last = g[:, topk - 1 : topk]
+        n_above = (g[:, :topk] < last).sum(dim=1, keepdim=True)
+        # the group's top value: the largest window value in group ``last`` (groups numbered as in
+        # _order_candidates, in value order)
+        v = values[rows]
+        value_group = torch.zeros_like(g)
+        torch.cumsum((v[:, :-1] - v[:, 1:]) > t, dim=1, out=value_group[:, 1:])
+        high = torch.where(value_group == last, v, -float("inf")).amax(dim=1, keepdim=True)
+        low = v[:, -1:]
+        while True:  # extend the group downwards along values less than tol apart
+            reach = torch.where(S_r >= low - t, S_r, float("inf")).amin(dim=1, keepdim=True)
+            new_low = torch.minimum(low, reach)
+            if torch.equal(new_low, low):
+                break
+            low = new_low
+        member = (S_r >= low) & (S_r <= high + t / 2)
         n_tied = int((topk - n_above).max())
-        key = torch.where(S[r] == tied, columns, n)
+        key = torch.where(member, columns, n)
         lowest = torch.topk(key, n_tied, dim=1, largest=False, sorted=True).values.long()
         tie_slot = (positions - n_above).clamp(0, n_tied - 1)
-        parts.append(torch.where(positions < n_above, index[r, :topk], lowest.gather(1, tie_slot)))
+        parts.append(torch.where(positions < n_above, ordered[rows], lowest.gather(1, tie_slot)))
     return torch.cat(parts)
 
 
@@ -300,6 +365,14 @@ class MutualKNN(_KNNMetric):
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Where to compute; ``"auto"`` keeps tensors on their device and sends numpy arrays to CUDA
         when available.
+
+    Notes
+    -----
+    Neighbours are ranked by inner product. Similarities of a row within
+    ``16 * eps * ||x_i|| * max_j ||x_j||`` of each other (16 float32 ulps of the row's scale,
+    about 1.9e-6 for L2-normalised rows) are ties and go to the lower row index, so duplicated
+    rows give the same lists, and the same score, on any CPU, thread count and ``block_size``;
+    see :func:`knn_indices`.
     """
 
     name = "mutual_knn"
@@ -329,6 +402,14 @@ class CycleKNN(_KNNMetric):
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Where to compute; ``"auto"`` keeps tensors on their device and sends numpy arrays to CUDA
         when available.
+
+    Notes
+    -----
+    Neighbours are ranked by inner product. Similarities of a row within
+    ``16 * eps * ||x_i|| * max_j ||x_j||`` of each other (16 float32 ulps of the row's scale,
+    about 1.9e-6 for L2-normalised rows) are ties and go to the lower row index, so duplicated
+    rows give the same lists, and the same score, on any CPU, thread count and ``block_size``;
+    see :func:`knn_indices`.
     """
 
     name = "cycle_knn"
@@ -358,6 +439,14 @@ class LCSKNN(_KNNMetric):
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Where to compute; ``"auto"`` keeps tensors on their device and sends numpy arrays to CUDA
         when available.
+
+    Notes
+    -----
+    Neighbours are ranked by inner product. Similarities of a row within
+    ``16 * eps * ||x_i|| * max_j ||x_j||`` of each other (16 float32 ulps of the row's scale,
+    about 1.9e-6 for L2-normalised rows) are ties and go to the lower row index, so duplicated
+    rows give the same lists, and the same score, on any CPU, thread count and ``block_size``;
+    see :func:`knn_indices`.
     """
 
     name = "lcs_knn"
@@ -387,6 +476,14 @@ class EditDistanceKNN(_KNNMetric):
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Where to compute; ``"auto"`` keeps tensors on their device and sends numpy arrays to CUDA
         when available.
+
+    Notes
+    -----
+    Neighbours are ranked by inner product. Similarities of a row within
+    ``16 * eps * ||x_i|| * max_j ||x_j||`` of each other (16 float32 ulps of the row's scale,
+    about 1.9e-6 for L2-normalised rows) are ties and go to the lower row index, so duplicated
+    rows give the same lists, and the same score, on any CPU, thread count and ``block_size``;
+    see :func:`knn_indices`.
     """
 
     name = "edit_distance_knn"

@@ -1,5 +1,7 @@
 """Tests of the kNN alignment metrics against a naive float64 reference written here."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -28,7 +30,9 @@ METRICS = {
 
 
 # ------------------------------------------------------------------------------------------------
-# naive float64 reference: dense similarity, per-row loops, stable (-sim, index) order, textbook DP
+# naive float64 reference: similarities that do not depend on BLAS (correctly rounded sums of
+# exactly rounded products, so equal rows have bitwise equal similarities), per-row loops, stable
+# (-sim, index) order, textbook DP
 # ------------------------------------------------------------------------------------------------
 def ref_preprocess(X, clip_quantile=0.95, normalize=True):
     X = np.asarray(X, dtype=np.float64)
@@ -36,12 +40,23 @@ def ref_preprocess(X, clip_quantile=0.95, normalize=True):
         t = np.quantile(np.abs(X), clip_quantile)
         X = np.clip(X, -t, t)
     if normalize:
-        X = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+        norms = np.array([math.sqrt(math.fsum(row * row)) for row in X])
+        X = X / np.maximum(norms, 1e-12)[:, None]
     return X
 
 
+def exact_gram(X):
+    """``X @ X.T`` with every entry the correctly rounded sum of its products (no BLAS).
+
+    For float32 inputs held in float64 the products are exact, so the entries are the exact inner
+    products rounded once; equal rows always get bitwise equal similarities.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    return np.array([[math.fsum(p) for p in X * x] for x in X])
+
+
 def ref_knn(X, k, include_self=False):
-    S = X @ X.T
+    S = exact_gram(X)
     n = len(X)
     out = []
     for i in range(n):
@@ -155,6 +170,63 @@ def test_metrics_on_heavy_ties_match_reference(name, k):
     first = METRICS[name](A, B, topk=k, **params)
     assert first == pytest.approx(expected, abs=1e-12)
     assert METRICS[name](A, B, topk=k, block_size=3, **params) == first
+
+
+def test_similarities_within_the_tolerance_are_ties():
+    # row 0 is e_0, so its similarities are the first coordinates, exact in float32; the largest
+    # norm is about 1.03, so row 0's tolerance is 16 * 2**-23 * 1.03 = 1.97e-6
+    ulp = 2.0**-24  # spacing of float32 numbers in [0.5, 1)
+    first = {1: 0.5, 2: 0.5 + 16 * ulp, 3: 0.5 + 8 * ulp, 4: 0.9, 5: 0.5 + 2**-12, 6: 0.1}
+    X = torch.zeros((7, 2))
+    X[0, 0] = 1.0
+    for row, value in first.items():
+        X[row] = torch.tensor([value, 0.5])
+    # 0.5, 0.5 + 8 ulp, 0.5 + 16 ulp are 4.8e-7 apart: one tie group in index order, although
+    # 0.5 and 0.5 + 16 ulp (9.5e-7) are chained only through 0.5 + 8 ulp; 0.5 + 2**-12 is 2.4e-4
+    # above the group and keeps its place
+    assert knn_indices(X, 5)[0].tolist() == [4, 5, 1, 2, 3]
+    assert knn_indices(X, 3)[0].tolist() == [4, 5, 1]
+    # without the tie, the order is by value
+    X[2, 0] = 0.5 + 2**-14
+    assert knn_indices(X, 5)[0].tolist() == [4, 5, 2, 1, 3]
+
+
+@pytest.mark.parametrize("block_size", [None, 1, 7])
+def test_long_chain_of_near_ties_beyond_the_candidate_window(block_size):
+    # 60 rows whose similarity with row 0 is 0.5 + c * 2**-23, c = 0..59 in shuffled order: a
+    # chain of steps of 1.2e-7 spanning 7e-6, more than the tolerance (1.97e-6) end to end, so
+    # the group is found by following the chain past the candidate window
+    rng = np.random.default_rng(0)
+    n = 64
+    values = np.empty(n)
+    values[0] = 0.0
+    values[1:61] = 0.5 + rng.permutation(60) * 2.0**-23
+    values[61:] = [0.9, 0.8, 0.1]
+    X = torch.zeros((n, 2))
+    X[:, 0] = torch.as_tensor(values, dtype=torch.float32)
+    X[:, 1] = 0.5
+    X[0] = torch.tensor([1.0, 0.0])
+    got = knn_indices(X, 6, block_size=block_size)[0].tolist()
+    assert got == [61, 62, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("include_self", [False, True])
+def test_duplicated_rows_same_lists_for_every_block_size_and_thread_count(include_self):
+    rng = np.random.default_rng(7)
+    base = rng.normal(size=(12, 24))
+    rows = torch.as_tensor(base[rng.integers(0, 12, size=300)], dtype=torch.float32)
+    X = torch.nn.functional.normalize(rows, dim=1)
+    # the reference sees the float32 rows exactly (in float64) and their exact similarities
+    expected = ref_knn(X.double().numpy(), 10, include_self)
+    threads = torch.get_num_threads()
+    try:
+        for n_threads in (1, 2):
+            torch.set_num_threads(n_threads)
+            for block_size in (None, 1, 7, 64, 300):
+                got = knn_indices(X, 10, include_self=include_self, block_size=block_size)
+                np.testing.assert_array_equal(got.numpy(), expected)
+    finally:
+        torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("name", sorted(METRICS))
