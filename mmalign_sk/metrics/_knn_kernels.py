@@ -1,0 +1,75 @@
+"""Compiled scan of a similarity tile into per-row top-m heaps (numba, compiled on first use).
+
+Every row keeps a min-heap of its ``m`` largest similarities seen so far (values and column
+indices; the root is the smallest, i.e. the row's threshold). A tile's columns are split into
+``groups`` strided groups of ``W`` columns, column ``c`` belonging to class ``c % W``. The scan
+first takes the maximum of every class (a vectorised pass over the tile, which is still in cache
+after the matrix product that wrote it); only classes whose maximum beats the threshold are read
+value by value. On a row's first tile the threshold is the ``m``-th largest class maximum (``m``
+distinct values of the tile, so at most its ``m``-th largest value), which makes even the first
+tile cost little more than one read.
+"""
+
+import numpy as np
+from numba import njit
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _replace_root(heap_values, heap_index, row, value, column):
+    """Replace the root of ``row``'s min-heap by ``(value, column)`` and sift it down."""
+    m = heap_values.shape[1]
+    pos = 0
+    while True:
+        child = 2 * pos + 1
+        if child >= m:
+            break
+        if child + 1 < m and heap_values[row, child + 1] < heap_values[row, child]:
+            child += 1
+        if heap_values[row, child] >= value:
+            break
+        heap_values[row, pos] = heap_values[row, child]
+        heap_index[row, pos] = heap_index[row, child]
+        pos = child
+    heap_values[row, pos] = value
+    heap_index[row, pos] = column
+
+
+@njit(nogil=True, cache=True)
+def scan_tile(tile, groups, col_start, heap_values, heap_index, first):
+    """Push the values of ``tile`` (rows, groups * W) into the rows' heaps.
+
+    ``tile`` is C-contiguous, so that the class maxima are a vectorised pass; ``col_start`` is
+    the column of ``X`` of the tile's first column; ``first`` says whether this is the rows'
+    first tile (their heaps hold ``-inf``).
+    """
+    W = tile.shape[1] // groups
+    m = heap_values.shape[1]
+    class_max = np.empty(W, tile.dtype)
+    best_values = np.empty((1, m), tile.dtype)
+    best_index = np.empty((1, m), np.int64)
+    for r in range(tile.shape[0]):
+        S = tile[r]
+        for c in range(W):
+            class_max[c] = S[c]
+        for g in range(1, groups):
+            base = g * W
+            for c in range(W):
+                v = S[base + c]
+                class_max[c] = v if v > class_max[c] else class_max[c]
+        bar = heap_values[r, 0]
+        inclusive = False
+        if first and W >= m:  # the m-th largest class maximum bounds the tile's m-th value
+            best_values[0, :] = -np.inf
+            for c in range(W):
+                if class_max[c] > best_values[0, 0]:
+                    _replace_root(best_values, best_index, 0, class_max[c], c)
+            bar = best_values[0, 0]
+            inclusive = True
+        for c in range(W):
+            if class_max[c] > bar or (inclusive and class_max[c] == bar):
+                for g in range(groups):
+                    v = S[g * W + c]
+                    if v > heap_values[r, 0]:
+                        _replace_root(heap_values, heap_index, r, v, col_start + g * W + c)
+                if not inclusive:
+                    bar = heap_values[r, 0]
