@@ -7,6 +7,7 @@ layer alignment matrix therefore prepares each layer once instead of once per pa
 
 from ._backend import resolve_device, to_tensor
 from ._preprocess import preprocess
+from ._reuse import reused
 from ._validation import check_embedding, check_option, check_paired, check_real
 
 _PRECISIONS = ("float32", "tf32", "bf16")
@@ -79,10 +80,13 @@ class AlignmentMetric:
     # -- conveniences ---------------------------------------------------------------------------
     def prepare(self, X, name="A", device=None):
         """Validate, convert, preprocess and represent one matrix."""
-        X = check_embedding(X, name)
+        raw, X = X, check_embedding(X, name)
         device = resolve_device(self.device, like=X) if device is None else device
         self.check_n_samples(X.shape[0])
-        X = preprocess(to_tensor(X, device), self.clip_quantile, self.normalize)
+        X = reused(
+            "preprocess", (raw,), (str(device), self.clip_quantile, self.normalize),
+            lambda: preprocess(to_tensor(X, device), self.clip_quantile, self.normalize),
+        )
         return self.represent(X)
 
     def __call__(self, A, B):

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import torch
 
 from ._base import check_precision
+from ._reuse import reused
 from ._validation import check_int, check_topk
 
 #: Bytes of similarity block allowed when ``block_size`` is None (row-block strategy).
@@ -119,6 +120,13 @@ def knn_indices(X, topk, *, include_self=False, block_size=None, precision="floa
     precision = check_precision(precision)
     if block_size is not None:
         block_size = check_int(block_size, "block_size", minimum=1)
+    return reused(
+        "knn", (X,), (topk, include_self, precision),
+        lambda: _knn(X, topk, include_self, block_size, precision),
+    )
+
+
+def _knn(X, topk, include_self, block_size, precision):
     with torch.no_grad():
         tol = _tie_tolerance(X)
         if _use_tiles(X, precision):
