@@ -15,10 +15,9 @@ from numba import njit
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _replace_root(heap_values, heap_index, row, value, column):
-    """Replace the root of ``row``'s min-heap by ``(value, column)`` and sift it down."""
+def _sift_down(heap_values, heap_index, row, pos, value, column):
+    """Place ``(value, column)`` at ``pos`` of ``row``'s min-heap and sift it down."""
     m = heap_values.shape[1]
-    pos = 0
     while True:
         child = 2 * pos + 1
         if child >= m:
@@ -45,8 +44,8 @@ def scan_tile(tile, groups, col_start, heap_values, heap_index, first):
     W = tile.shape[1] // groups
     m = heap_values.shape[1]
     class_max = np.empty(W, tile.dtype)
-    best_values = np.empty((1, m), tile.dtype)
-    best_index = np.empty((1, m), np.int64)
+    found_values = np.empty(tile.shape[1], tile.dtype)
+    found_index = np.empty(tile.shape[1], np.int64)
     for r in range(tile.shape[0]):
         S = tile[r]
         for c in range(W):
@@ -56,20 +55,34 @@ def scan_tile(tile, groups, col_start, heap_values, heap_index, first):
             for c in range(W):
                 v = S[base + c]
                 class_max[c] = v if v > class_max[c] else class_max[c]
-        bar = heap_values[r, 0]
-        inclusive = False
-        if first and W >= m:  # the m-th largest class maximum bounds the tile's m-th value
-            best_values[0, :] = -np.inf
+        if first and W >= m:
+            # the m-th largest class maximum is at most the tile's m-th largest value: every
+            # value >= it is collected, the heap is built from the first m and takes the rest
+            bar = np.partition(class_max, W - m)[W - m]
+            found = 0
             for c in range(W):
-                if class_max[c] > best_values[0, 0]:
-                    _replace_root(best_values, best_index, 0, class_max[c], c)
-            bar = best_values[0, 0]
-            inclusive = True
+                if class_max[c] >= bar:
+                    for g in range(groups):
+                        v = S[g * W + c]
+                        if v >= bar:
+                            found_values[found] = v
+                            found_index[found] = col_start + g * W + c
+                            found += 1
+            for j in range(m):
+                heap_values[r, j] = found_values[j]
+                heap_index[r, j] = found_index[j]
+            for pos in range(m // 2 - 1, -1, -1):
+                _sift_down(heap_values, heap_index, r, pos, heap_values[r, pos],
+                           heap_index[r, pos])
+            for j in range(m, found):
+                if found_values[j] > heap_values[r, 0]:
+                    _sift_down(heap_values, heap_index, r, 0, found_values[j], found_index[j])
+            continue
+        bar = heap_values[r, 0]
         for c in range(W):
-            if class_max[c] > bar or (inclusive and class_max[c] == bar):
+            if class_max[c] > bar:
                 for g in range(groups):
                     v = S[g * W + c]
                     if v > heap_values[r, 0]:
-                        _replace_root(heap_values, heap_index, r, v, col_start + g * W + c)
-                if not inclusive:
-                    bar = heap_values[r, 0]
+                        _sift_down(heap_values, heap_index, r, 0, v, col_start + g * W + c)
+                bar = heap_values[r, 0]

@@ -2,15 +2,14 @@
 
 Two strategies share one tie rule (:func:`knn_indices`):
 
-* **tiles** (CPU, float32/float64): rows are taken in blocks of ``_TILE_ROWS``, columns in tiles of
-  at most ``_TILE_COLS``, so that a similarity tile (256 x 2048 float32 = 2 MiB) stays in a core's
-  cache between the matrix product that writes it and the scan that reads it. Each row keeps a
-  running set of ``topk + 8`` candidates and its smallest value as a threshold. A tile's columns
-  are split into ``_GROUPS`` strided groups; one elementwise maximum over the groups tells which
-  (row, column) classes can hold a value above the row's threshold, and only those few values are
-  looked at and merged. The first tile of a row block is narrow and the next ones double in width,
-  so the threshold is tight before the wide tiles come. Cost: the matrix products plus about one
-  read of every similarity, no sort of wide candidate sets.
+* **tiles** (CPU, float32/float64, from ``_TILE_MIN_N`` rows): rows are taken in blocks of
+  ``_TILE_ROWS``, columns in tiles of ``_TILE_COLS``, so that a similarity tile (8 MiB) is still in
+  cache when the compiled scan of ``_knn_kernels`` reads it right after the matrix product that
+  wrote it. Each row keeps a heap of its ``topk + 8`` best candidates; a tile's columns are split
+  into ``_GROUPS`` strided groups, one vectorised maximum over the groups tells which column
+  classes can hold a value above the row's threshold, and only those few are read value by value.
+  Cost: the matrix products plus about one read of every similarity, no sort of wide candidate
+  sets.
 * **row blocks** (CUDA, ``precision="bf16"``, and the rows the tie rule sends back): a block of
   rows against all columns, ``torch.topk`` per row, the block buffer reused.
 
@@ -35,7 +34,7 @@ _TIE_ULPS = 16
 #: Tile strategy: from this many rows on (below, row blocks cost less than loading the kernel).
 _TILE_MIN_N = 4096
 #: Tile strategy: rows per tile (when ``block_size`` is None) and columns per tile.
-_TILE_ROWS = 256
+_TILE_ROWS = 1024
 _TILE_COLS = 2048
 #: Tile strategy: strided column groups whose maxima are tested against the running threshold.
 _GROUPS = 16
@@ -56,7 +55,7 @@ def knn_indices(X, topk, *, include_self=False, block_size=None, precision="floa
         Whether a row may be its own neighbour. By default it is excluded.
     block_size : int or None, default=None
         Rows of ``X`` processed at once. On the CPU (float32 or float64, at least 4096 rows) they
-        meet columns in tiles of 2048 (``None``: 256 rows, a 2 MiB tile); elsewhere the block has
+        meet columns in tiles of 2048 (``None``: 1024 rows, an 8 MiB tile); elsewhere the block has
         ``block_size x n_samples`` entries (``None``: about 128 MiB on the CPU, 256 MiB on CUDA).
         The result does not depend on it.
     precision : {"float32", "tf32", "bf16"}, default="float32"
