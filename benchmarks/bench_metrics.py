@@ -74,6 +74,66 @@ def make_pair(n, d, seed=0, latent=16, chunk=65536):
 
 
 # ------------------------------------------------------------------------------------------------
+# dense baselines (--dense): what the papers' reference code does
+# ------------------------------------------------------------------------------------------------
+DENSE_BYTES_PER_PAIR = 24  # float32 similarity + int64 argsort + two float32 masks
+DENSE_METRICS = KNN_METRICS[:4]
+
+
+def dense_knn(X, topk):
+    """kNN by a full n x n similarity and a full argsort of every row."""
+    import torch
+
+    S = X @ X.T
+    S.fill_diagonal_(-float("inf"))
+    return torch.argsort(S, dim=1, descending=True, stable=True)[:, :topk]
+
+
+def dense_mask(knn, n):
+    import torch
+
+    mask = torch.zeros((n, n), dtype=torch.float32)
+    mask.scatter_(1, knn, 1.0)
+    return mask
+
+
+def python_lcs(a, b):
+    k = len(a)
+    L = [[0] * (k + 1) for _ in range(k + 1)]
+    for i in range(1, k + 1):
+        for j in range(1, k + 1):
+            L[i][j] = L[i - 1][j - 1] + 1 if a[i - 1] == b[j - 1] else max(L[i - 1][j], L[i][j - 1])
+    return L[k][k]
+
+
+def python_levenshtein(a, b):
+    k = len(a)
+    D = [list(range(k + 1))] + [[i] + [0] * k for i in range(1, k + 1)]
+    for i in range(1, k + 1):
+        for j in range(1, k + 1):
+            substitute = D[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            D[i][j] = min(D[i - 1][j] + 1, D[i][j - 1] + 1, substitute)
+    return D[k][k]
+
+
+def dense_metric(name, A, B, topk):
+    import torch
+
+    knn_a, knn_b = dense_knn(A, topk), dense_knn(B, topk)
+    n = A.shape[0]
+    if name == "mutual_knn":
+        return float((dense_mask(knn_a, n) * dense_mask(knn_b, n)).sum(dim=1).mean() / topk)
+    if name == "cycle_knn":
+        back = knn_a[knn_b]
+        own = torch.arange(n)[:, None, None]
+        return float((back == own).float().reshape(n, -1).max(dim=1).values.mean())
+    rows_a, rows_b = knn_a.tolist(), knn_b.tolist()
+    if name == "lcs_knn":
+        return float(np.mean([python_lcs(a, b) for a, b in zip(rows_a, rows_b)]))
+    return 1.0 - float(np.mean([python_levenshtein(a, b) for a, b in zip(rows_a, rows_b)])) / topk
+
+
+# ------------------------------------------------------------------------------------------------
 # measurements (run inside the subprocess of one case)
 # ------------------------------------------------------------------------------------------------
 def peak_rss():
@@ -195,6 +255,16 @@ def run_case(case):
                 out["results"][name] = {"value": value, "extra_seconds": seconds, "seconds": total}
         out["peak_bytes"] = peak_rss() - base_rss
 
+    elif kind == "dense":
+        out["results"] = {}
+        for name in DENSE_METRICS:
+            if name in ("lcs_knn", "edit_distance_knn") and n > case["dense_max_n_python"]:
+                continue
+            value, seconds = best_time(lambda name=name: dense_metric(
+                name, preprocess(to_tensor(A, cpu)), preprocess(to_tensor(B, cpu)), topk))
+            out["results"][name] = {"value": value, "seconds": seconds}
+        out["peak_bytes"] = peak_rss() - base_rss
+
     elif kind == "score":
         from mmalign_sk.cli import main
 
@@ -289,6 +359,13 @@ def main(argv=None):
                         help="skip (n, d) whose two Gram products exceed this many TFLOP "
                         "(default 6: n=100000 runs with d=128, not with d=768, about 31 TFLOP)")
     parser.add_argument("--no-faiss", action="store_true", help="skip the faiss baseline")
+    parser.add_argument("--dense", action="store_true",
+                        help="also time dense n x n reference-style code (full similarity, argsort, "
+                        "dense masks, Python-loop LCS and edit distance)")
+    parser.add_argument("--dense-max-bytes", type=float, default=4e9,
+                        help="skip dense baselines whose n x n buffers (24 n^2 bytes) exceed this")
+    parser.add_argument("--dense-max-n-python", type=int, default=20000,
+                        help="skip the Python-loop LCS / edit-distance baselines above this n")
     parser.add_argument("--gram-max-n", type=int, default=10**9,
                         help="largest n for the best-blocked-Gram check (it costs 4 full products)")
     parser.add_argument("--score-max-n", type=int, default=20000,
@@ -311,7 +388,7 @@ def main(argv=None):
                          "or pass --no-faiss")
 
     machine = machine_info()
-    records, rows, list_rows, score_rows = [], [], [], []
+    records, rows, list_rows, score_rows, dense_rows = [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for d in args.d:
             for n in args.n:
@@ -338,6 +415,18 @@ def main(argv=None):
                     floor = run(kind="floor", gram=n <= args.gram_max_n)
                     ours = run(kind="ours")
                     theirs = {} if args.no_faiss else run(kind="faiss")
+                    dense = {}
+                    if args.dense and DENSE_BYTES_PER_PAIR * n * n <= args.dense_max_bytes:
+                        dense = run(kind="dense", dense_max_n_python=args.dense_max_n_python)
+                    for name, res in dense.get("results", {}).items():
+                        mine = ours.get("results", {}).get(name, {})
+                        same = "value" in mine and abs(mine["value"] - res["value"]) < 1e-6
+                        dense_rows.append([threads, d, n, name, fmt_s(mine.get("seconds")),
+                                           fmt_s(res["seconds"]),
+                                           fmt_ratio(ratio(res["seconds"], mine.get("seconds"))),
+                                           "—" if "peak_bytes" not in dense
+                                           else f"{dense['peak_bytes'] / 2**20:.0f}",
+                                           "agree (1e-6)" if same else "DIFFER"])
                     floor_s = floor.get("floor_seconds")
                     grams = floor.get("blocked_gram_seconds") or {}
                     best_gram = min(grams.values()) if grams else None
@@ -385,6 +474,10 @@ def main(argv=None):
              f"topk={args.topk}, float32", "", "Each kNN metric, preprocessing included:", "",
              table(header, rows), "", "The kNN lists of A and B alone:", "",
              table(list_header, list_rows)]
+    if dense_rows:
+        lines += ["", "Dense n x n reference-style code (`--dense`) against ours:", "",
+                  table(["threads", "d", "n", "metric", "ours (s)", "dense (s)", "dense / ours",
+                         "dense peak (MiB)", "values"], dense_rows)]
     if score_rows:
         lines += ["", "`mmalign score A.npy B.npy` (every registered metric; total, and the sum of "
                   "the metrics' own times without the command's start-up) versus the slowest "

@@ -58,25 +58,25 @@ def exact_gram(X):
 _REF_CACHE = {}
 
 
-def ref_knn(X, k, include_self=False):
+def ref_knn(X, k, include_self=False, eps=2.0**-23):
     """kNN lists under the documented tie rule, from exact similarities (memoised)."""
     X = np.ascontiguousarray(X, dtype=np.float64)
-    key = (X.shape, X.tobytes(), k, include_self)
+    key = (X.shape, X.tobytes(), k, include_self, eps)
     if key not in _REF_CACHE:
-        _REF_CACHE[key] = _ref_knn(X, k, include_self)
+        _REF_CACHE[key] = _ref_knn(X, k, include_self, eps)
     return _REF_CACHE[key]
 
 
-def _ref_knn(X, k, include_self):
+def _ref_knn(X, k, include_self, eps):
     """kNN lists under the documented tie rule, from exact similarities.
 
     Each row's similarities are sorted by decreasing value and cut into tie groups where two
-    consecutive values differ by more than ``16 * 2**-23 * ||x_i|| * max_j ||x_j||`` (float32
-    data); rows are ordered by (group, index).
+    consecutive values differ by more than ``16 * eps * ||x_i|| * max_j ||x_j||`` (``eps`` of
+    the data's dtype, float32 by default); rows are ordered by (group, index).
     """
     S = exact_gram(X)
     norms = np.sqrt(np.diag(S))
-    tol = 16 * 2.0**-23 * norms * norms.max()
+    tol = 16 * eps * norms * norms.max()
     n = len(X)
     out = []
     for i in range(n):
@@ -270,14 +270,16 @@ def test_duplicated_rows_same_lists_for_every_block_size_and_thread_count(includ
 
 
 @pytest.mark.parametrize("include_self", [False, True])
-def test_many_tiles_random_and_duplicated_rows(include_self, strategy):
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_many_tiles_random_and_duplicated_rows(include_self, dtype, strategy):
     # 600 rows: random rows, then copies of some of them in shuffled positions, several column
-    # tiles and row blocks; the reference sees the float32 rows exactly
+    # tiles and row blocks; the reference sees the float32 rows exactly (float64 inputs hold the
+    # same values, so the same exact similarities and lists)
     rng = np.random.default_rng(12)
     base = torch.nn.functional.normalize(torch.as_tensor(rng.normal(size=(450, 6))), dim=1)
     X = base[torch.as_tensor(rng.permutation(np.r_[np.arange(450), rng.integers(0, 450, 150)]))]
-    X = X.float()
-    expected = ref_knn(X.double().numpy(), 7, include_self)
+    X = X.float().to(dtype)
+    expected = ref_knn(X.double().numpy(), 7, include_self, eps=torch.finfo(dtype).eps)
     for block_size in (None, 64, 250):
         got = knn_indices(X, 7, include_self=include_self, block_size=block_size)
         np.testing.assert_array_equal(got.numpy(), expected)
