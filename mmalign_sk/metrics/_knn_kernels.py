@@ -79,6 +79,11 @@ def scan_tile(tile, groups, col_start, heap_values, heap_index, first):
                     _sift_down(heap_values, heap_index, r, 0, found_values[j], found_index[j])
             continue
         bar = heap_values[r, 0]
+        above = 0
+        for c in range(W):  # a vectorised count first: most rows have no class above the bar
+            above += 1 if class_max[c] > bar else 0
+        if above == 0:
+            continue
         for c in range(W):
             if class_max[c] > bar:
                 for g in range(groups):
