@@ -176,13 +176,16 @@ def _tiled_knn(X, topk, include_self, block, tol):
     m = min(topk + _TIE_MARGIN, available)
     block = min(block, n)
     buffer = torch.empty((block, _TILE_COLS), dtype=X.dtype)
-    heap_values = torch.full((n, m), -float("inf"), dtype=X.dtype)
-    heap_index = torch.zeros((n, m), dtype=torch.long)
+    heap_values = torch.empty((block, m), dtype=X.dtype)
+    heap_index = torch.empty((block, m), dtype=torch.long)
     values_np, index_np = heap_values.numpy(), heap_index.numpy()
+    out = torch.empty((n, topk), dtype=torch.long)
+    reopen = []
     with _tile_scanner(torch.get_num_threads()) as scan:
         for start in range(0, n, block):
             stop = min(start + block, n)
             rows = X[start:stop]
+            heap_values.fill_(-float("inf"))
             for col_start in range(0, n, _TILE_COLS):
                 col_stop = min(col_start + _TILE_COLS, n)
                 width = col_stop - col_start
@@ -195,15 +198,17 @@ def _tiled_knn(X, topk, include_self, block, tol):
                 if not include_self and col_start < stop and start < col_stop:
                     own = torch.arange(max(start, col_start), min(stop, col_stop))
                     S[own - start, own - col_start] = -float("inf")
-                scan(S.numpy(), col_start, values_np[start:stop], index_np[start:stop])
-    values, order = heap_values.sort(dim=1, descending=True)
-    ordered, group, tied = _order_candidates(values, heap_index.gather(1, order), topk, tol[:, None])
-    out = ordered[:, :topk].contiguous()
-    if tied and m < available:  # rows whose tie group may go on beyond the candidates
-        reopen = torch.nonzero(group[:, topk - 1] == group[:, m - 1]).flatten()
-        if reopen.numel():
-            out[reopen] = _blocked_knn(X, topk, include_self, _block_rows(X), "float32", tol,
-                                       rows=reopen)
+                scan(S.numpy(), col_start, values_np[: stop - start], index_np[: stop - start])
+            values, order = heap_values[: stop - start].sort(dim=1, descending=True)
+            index = heap_index[: stop - start].gather(1, order)
+            ordered, group, tied = _order_candidates(values, index, topk, tol[start:stop, None])
+            out[start:stop] = ordered[:, :topk]
+            if tied and m < available:  # rows whose tie group may go on beyond the candidates
+                reopen.append(torch.nonzero(group[:, topk - 1] == group[:, m - 1]).flatten() + start)
+    reopen = torch.cat(reopen) if reopen else torch.empty(0, dtype=torch.long)
+    if reopen.numel():
+        out[reopen] = _blocked_knn(X, topk, include_self, _block_rows(X), "float32", tol,
+                                   rows=reopen)
     return out
 
 
