@@ -80,14 +80,22 @@ class AlignmentMetric:
     # -- conveniences ---------------------------------------------------------------------------
     def prepare(self, X, name="A", device=None):
         """Validate, convert, preprocess and represent one matrix."""
+        return self.represent(self._preprocessed(X, name, device))
+
+    def _preprocessed(self, X, name="A", device=None):
+        """Validated, converted and preprocessed ``X``; clipping and normalisation are each
+        reused inside :func:`reuse_representations` (metrics with and without ``normalize``
+        share the clipped matrix)."""
         raw, X = X, check_embedding(X, name)
         device = resolve_device(self.device, like=X) if device is None else device
         self.check_n_samples(X.shape[0])
         X = reused(
-            "preprocess", (raw,), (str(device), self.clip_quantile, self.normalize),
-            lambda: preprocess(to_tensor(X, device), self.clip_quantile, self.normalize),
+            "clip", (raw,), (str(device), self.clip_quantile),
+            lambda: preprocess(to_tensor(X, device), self.clip_quantile, normalize=False),
         )
-        return self.represent(X)
+        if self.normalize:
+            X = reused("normalize", (X,), (), lambda: preprocess(X, None, normalize=True))
+        return X
 
     def __call__(self, A, B):
         """Similarity of two paired embedding matrices ``A`` (n, d_A) and ``B`` (n, d_B)."""

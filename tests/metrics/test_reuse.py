@@ -77,3 +77,24 @@ def test_nothing_is_kept_after_the_block_and_blocks_nest(count_searches):
     assert len(count_searches) == 2
     get_metric("mutual_knn", topk=4)(A, B)
     assert len(count_searches) == 4
+
+
+def test_clipping_shared_by_metrics_with_and_without_normalisation(monkeypatch):
+    import mmalign_sk.metrics._base as base
+
+    calls = []
+    original = base.preprocess
+
+    def counting(X, clip_quantile=0.95, normalize=True):
+        calls.append((clip_quantile, normalize))
+        return original(X, clip_quantile, normalize)
+
+    monkeypatch.setattr(base, "preprocess", counting)
+    A, B = pair(3)
+    separate = [get_metric(name)(A, B) for name in ("cmd", "cmd_unnorm", "cka")]
+    calls.clear()
+    with reuse_representations():
+        shared = [get_metric(name)(A, B) for name in ("cmd", "cmd_unnorm", "cka")]
+    assert shared == separate
+    # per matrix: one clipping (normalize=False) and one normalisation (clip_quantile=None)
+    assert sorted(calls, key=repr) == sorted([(0.95, False), (None, True)] * 2, key=repr)
