@@ -34,6 +34,34 @@ def _sift_down(heap_values, heap_index, row, pos, value, column):
 
 
 @njit(nogil=True, cache=True)
+def _kth_smallest(values, scratch, k):
+    """The ``k``-th smallest (0-based) of ``values``, by quickselect on ``scratch`` (no allocation)."""
+    n = values.shape[0]
+    for i in range(n):
+        scratch[i] = values[i]
+    lo, hi = 0, n - 1
+    while lo < hi:
+        pivot = scratch[(lo + hi) // 2]
+        i, j = lo, hi
+        while i <= j:
+            while scratch[i] < pivot:
+                i += 1
+            while scratch[j] > pivot:
+                j -= 1
+            if i <= j:
+                scratch[i], scratch[j] = scratch[j], scratch[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            break
+    return scratch[k]
+
+
+@njit(nogil=True, cache=True)
 def scan_tile(tile, groups, col_start, heap_values, heap_index, first):
     """Push the values of ``tile`` (rows, groups * W) into the rows' heaps.
 
@@ -46,6 +74,7 @@ def scan_tile(tile, groups, col_start, heap_values, heap_index, first):
     class_max = np.empty(W, tile.dtype)
     found_values = np.empty(tile.shape[1], tile.dtype)
     found_index = np.empty(tile.shape[1], np.int64)
+    scratch = np.empty(W, tile.dtype)
     for r in range(tile.shape[0]):
         S = tile[r]
         for c in range(W):
@@ -58,7 +87,7 @@ def scan_tile(tile, groups, col_start, heap_values, heap_index, first):
         if first and W >= m:
             # the m-th largest class maximum is at most the tile's m-th largest value: every
             # value >= it is collected, the heap is built from the first m and takes the rest
-            bar = np.partition(class_max, W - m)[W - m]
+            bar = _kth_smallest(class_max, scratch, W - m)
             found = 0
             for c in range(W):
                 if class_max[c] >= bar:

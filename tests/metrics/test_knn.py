@@ -458,3 +458,27 @@ def test_cuda_matches_cpu():
         print(f"{precision}: fraction of neighbours changed vs float32 = {changed:.4f}")
         assert changed < 0.5
     assert torch.backends.cuda.matmul.fp32_precision == previous
+
+
+def test_tile_kernel_selection_and_heap_against_numpy():
+    from mmalign_sk.metrics._knn_kernels import _kth_smallest, scan_tile
+
+    rng = np.random.default_rng(4)
+    for values in (rng.normal(size=128), rng.integers(0, 5, size=128).astype(float),
+                   np.r_[np.full(60, -np.inf), rng.normal(size=68)], np.ones(16)):
+        values = values.astype(np.float32)
+        scratch = np.empty_like(values)
+        for k in (0, 7, len(values) - 1):
+            assert _kth_smallest(values, scratch, k) == np.sort(values)[k]
+    # one tile of 64 rows x 256 columns (16 classes of 16), first and a second tile: the heaps
+    # hold the 18 largest values of each row seen so far (as multisets)
+    tiles = [rng.normal(size=(64, 256)).astype(np.float32) for _ in range(2)]
+    tiles[1][:5, :40] = 3.0  # many equal values above everything of the first tile
+    heap_values = np.full((64, 18), -np.inf, np.float32)
+    heap_index = np.zeros((64, 18), np.int64)
+    for t, tile in enumerate(tiles):
+        scan_tile(tile, 16, 256 * t, heap_values, heap_index, t == 0)
+        seen = np.hstack(tiles[: t + 1])
+        np.testing.assert_array_equal(np.sort(heap_values, axis=1),
+                                      np.sort(seen, axis=1)[:, -18:])
+        np.testing.assert_array_equal(np.take_along_axis(seen, heap_index, 1), heap_values)
