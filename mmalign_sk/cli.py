@@ -140,7 +140,7 @@ def _cmd_example_pair(args):
 
 
 def _cmd_score(args):
-    from .metrics import get_metric, list_metrics
+    from .metrics import get_metric, list_metrics, reuse_representations
 
     _check_device(args.device)
     A, B = _load_matrix(args.a), _load_matrix(args.b)
@@ -150,13 +150,14 @@ def _cmd_score(args):
         raise CommandError(
             f"unknown metric(s) {unknown}; known metrics: {', '.join(list_metrics())}")
     rows = []
-    for name in names:
-        start = time.perf_counter()
-        try:
-            value, error = get_metric(name, **_metric_params(name, args))(A, B), None
-        except (ValueError, TypeError) as exc:
-            value, error = None, str(exc)
-        rows.append({"metric": name, "value": value, "seconds": time.perf_counter() - start, "error": error})
+    with reuse_representations():  # each matrix is preprocessed and its kNN lists computed once
+        for name in names:
+            start = time.perf_counter()
+            try:
+                value, error = get_metric(name, **_metric_params(name, args))(A, B), None
+            except (ValueError, TypeError) as exc:
+                value, error = None, str(exc)
+            rows.append({"metric": name, "value": value, "seconds": time.perf_counter() - start, "error": error})
     if args.json:
         print(json.dumps({"A": str(args.a), "B": str(args.b), "n_samples": int(A.shape[0]), "results": rows}, indent=2))
         return 0 if all(r["error"] is None for r in rows) else 1
