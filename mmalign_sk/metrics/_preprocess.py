@@ -28,8 +28,10 @@ def _like_input(X, was_tensor):
 def abs_quantile(X, q):
     """Exact ``q``-quantile of ``|X|`` over all entries (linear interpolation, as ``numpy.quantile``).
 
-    Uses two order statistics (``torch.kthvalue``) instead of a full sort, so it works for
-    tensors of any size (``torch.quantile`` is limited to 2**24 elements).
+    Uses the two order statistics around the quantile instead of a full sort, so it works for
+    tensors of any size (``torch.quantile`` is limited to 2**24 elements). On the CPU they come
+    from one in-place partial sort of the absolute values (no memory beyond that one copy); on
+    a GPU from ``torch.kthvalue``.
     """
     flat = X.reshape(-1).abs()
     if flat.numel() == 1:
@@ -38,11 +40,16 @@ def abs_quantile(X, q):
     lo = math.floor(pos)
     hi = min(lo + 1, flat.numel() - 1)
     frac = pos - lo
-    work = flat if flat.device.type == "cpu" else flat.float()
-    v_lo = torch.kthvalue(work, lo + 1).values
+    if flat.device.type == "cpu" and flat.dtype in (torch.float32, torch.float64):
+        values = flat.numpy()  # |X| is a fresh copy: partitioning it in place is safe
+        values.partition([lo, hi])
+        v_lo, v_hi = flat[lo], flat[hi]
+    else:
+        work = flat if flat.device.type == "cpu" else flat.float()
+        v_lo = torch.kthvalue(work, lo + 1).values
+        v_hi = torch.kthvalue(work, hi + 1).values if frac else v_lo
     if frac == 0.0:
         return v_lo.to(X.dtype)
-    v_hi = torch.kthvalue(work, hi + 1).values
     return (v_lo + frac * (v_hi - v_lo)).to(X.dtype)
 
 
