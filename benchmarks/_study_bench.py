@@ -20,18 +20,18 @@ def run(study, argv=None):
     parser.add_argument("--work", default=None, help="output folder of the study (default: temp)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--n-jobs", type=int, default=-1,
-                        help="cells at once, as `mmalign reproduce` (default -1: every core)")
+                        help="cells computed at once, as `mmalign reproduce --n-jobs` (default -1: "
+                             "every core, what the command does as typed)")
     args = parser.parse_args(argv)
     work = args.work or tempfile.mkdtemp(prefix=f"mmalign_{study}_")
     started = time.perf_counter()
-    table = reproduce(study, work, quick=not args.full, device=args.device, progress=False,
-                      echo=False, n_jobs=args.n_jobs)
+    table = reproduce(study, work, quick=not args.full, device=args.device, n_jobs=args.n_jobs,
+                      progress=False, echo=False)
     wall = time.perf_counter() - started
     summary = open(os.path.join(work, "summary.md")).read()
     findings = json.load(open(os.path.join(work, "summary.json")))["findings"]
     record = {"study": study, "quick": not args.full, "wall_s": wall, "rows": len(table),
-              "device": args.device, "n_jobs": args.n_jobs,
-              "torch_threads": torch.get_num_threads(),
+              "device": args.device, "n_jobs": args.n_jobs, "torch_threads": torch.get_num_threads(),
               "cpu_count": os.cpu_count(), "python": platform.python_version(),
               "torch": torch.__version__, "environment": machine(), "findings": findings,
               "summary_md": summary}

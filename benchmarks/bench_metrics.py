@@ -1,26 +1,44 @@
-"""Time and peak memory of the alignment metrics, side by side with dense O(n^2) baselines.
+"""kNN metrics on the CPU against an honest arithmetic floor and against faiss' exact search.
 
-For every metric and number of rows ``n`` this measures our implementation and, for the kNN
-metrics, a straightforward dense implementation written here the way the papers' reference code
-does it (full n x n similarity, full argsort, dense n x n neighbour masks, Python-loop LCS and
-edit distance). It also times the "Gram floor": the bare blocked Gram products A A^T and B B^T
-(2 n^2 d multiply-adds) that any exact kNN computation has to pay, and reports each kNN metric's
-ratio to it. With ``--precision tf32 bf16`` it reports how often neighbours change versus float32.
+For every thread count, feature width ``d`` and number of rows ``n`` this measures, each in a
+fresh subprocess (so that peak memory is that of one case):
 
-Every case runs in a fresh subprocess: peak memory is ``ru_maxrss`` minus its value after imports
-and loading the inputs on the CPU, and ``torch.cuda.max_memory_allocated`` on CUDA (inputs
-included). The kNN metrics share their representation (the kNN lists of A and B), so they are
-measured together in one subprocess: each metric's time is the time to build both kNN lists plus
-its own comparison, and the peak memory is that of the whole subprocess.
+* **floor**: any exact kNN list needs the Gram products A·Aᵀ and B·Bᵀ, 2·n²·d multiply-adds each
+  (FLOPs = 2 · 2·n²·d). The floor is FLOPs / sgemm rate, the rate being measured in the same run,
+  same process settings and threads, on a cache-friendly tiled product (tiles of 256 x 2048 of
+  the same inputs, repeated for about a second). The **best blocked Gram time** is the fastest of
+  several blockings (row tiles x column tiles, and whole-row blocks) of the full products, results
+  discarded; it is reported next to the floor as a check of the rate.
+* **ours**: each kNN metric (``mutual_knn``, ``cycle_knn``, ``lcs_knn``, ``edit_distance_knn``,
+  ``cknna``) as shipped: the preprocessing of A and B (clipping, normalisation) and their kNN
+  lists (``knn_indices``) are timed once each, then each metric's remaining work (its
+  comparison; for ``cknna`` also the kernel entries) alone; a metric's time is the sum, i.e.
+  what one standalone call costs.
+* **faiss**: the same pipeline with the lists from faiss ``IndexFlatIP`` (exact inner-product
+  search, index construction included, ``topk + 1`` neighbours, the row itself then dropped)
+  on the same preprocessed inputs: same preprocessing, same comparisons. Values are compared
+  with ours (they can differ only where near-equal similarities are ordered differently).
+  ``lists: ours / faiss`` compares the list computations alone.
+* **score**: ``mmalign score A.npy B.npy --json`` run in-process (every registered metric, kNN
+  lists shared across metrics), next to the slowest single kNN metric of the same inputs.
+
+The compiled kNN kernel is loaded before timing (its one-time load is reported as
+``kernel_load_seconds``); faiss is imported before timing too. Short measurements are repeated
+(best of up to 3); long ones run once. Data: two views (n, d) of a shared 16-dimensional latent
+plus noise (float32, seed 0).
 
 Examples
 --------
-python benchmarks/bench_metrics.py --n 1000 10000 100000 --d 128 --device cpu --threads 2 \
-    --out-json benchmarks/results/metrics_cpu.json --out-md benchmarks/results/metrics_cpu.md
-python benchmarks/bench_metrics.py --device cuda --n 1000000 --d 768 --precision tf32 bf16
+python benchmarks/bench_metrics.py --quick
+python benchmarks/bench_metrics.py --n 1000 10000 20000 100000 --d 128 768 --threads 1 2 \
+    --out-json benchmarks/results/metrics_cpu_floor.json \
+    --out-md benchmarks/results/metrics_cpu_floor.md
 """
 
 import argparse
+import contextlib
+import importlib.util
+import io
 import json
 import os
 import platform
@@ -33,8 +51,8 @@ from pathlib import Path
 
 import numpy as np
 
-KNN_METRICS = ("mutual_knn", "cycle_knn", "lcs_knn", "edit_distance_knn")
-DENSE_BYTES_PER_PAIR = 24  # float32 similarity + int64 argsort + two float32 masks
+KNN_METRICS = ("mutual_knn", "cycle_knn", "lcs_knn", "edit_distance_knn", "cknna")
+TILE = (256, 2048)  # rows x columns of the tiles on which the sgemm rate is measured
 
 
 # ------------------------------------------------------------------------------------------------
@@ -56,8 +74,12 @@ def make_pair(n, d, seed=0, latent=16, chunk=65536):
 
 
 # ------------------------------------------------------------------------------------------------
-# dense baselines (what the reference code does)
+# dense baselines (--dense): what the papers' reference code does
 # ------------------------------------------------------------------------------------------------
+DENSE_BYTES_PER_PAIR = 24  # float32 similarity + int64 argsort + two float32 masks
+DENSE_METRICS = KNN_METRICS[:4]
+
+
 def dense_knn(X, topk):
     """kNN by a full n x n similarity and a full argsort of every row."""
     import torch
@@ -70,7 +92,7 @@ def dense_knn(X, topk):
 def dense_mask(knn, n):
     import torch
 
-    mask = torch.zeros((n, n), dtype=torch.float32, device=knn.device)
+    mask = torch.zeros((n, n), dtype=torch.float32)
     mask.scatter_(1, knn, 1.0)
     return mask
 
@@ -103,7 +125,7 @@ def dense_metric(name, A, B, topk):
         return float((dense_mask(knn_a, n) * dense_mask(knn_b, n)).sum(dim=1).mean() / topk)
     if name == "cycle_knn":
         back = knn_a[knn_b]
-        own = torch.arange(n, device=A.device)[:, None, None]
+        own = torch.arange(n)[:, None, None]
         return float((back == own).float().reshape(n, -1).max(dim=1).values.mean())
     rows_a, rows_b = knn_a.tolist(), knn_b.tolist()
     if name == "lcs_knn":
@@ -112,126 +134,161 @@ def dense_metric(name, A, B, topk):
 
 
 # ------------------------------------------------------------------------------------------------
-# one case, run in a fresh subprocess
+# measurements (run inside the subprocess of one case)
 # ------------------------------------------------------------------------------------------------
-class Meter:
-    """Wall time and peak memory of the code run between ``start()`` and ``stop()``."""
-
-    def __init__(self, device):
-        import torch
-
-        self.torch, self.cuda = torch, device.type == "cuda"
-        self.base = self._rss()
-
-    def _rss(self):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
-
-    def sync(self):
-        if self.cuda:
-            self.torch.cuda.synchronize()
-
-    def start(self):
-        if self.cuda:
-            self.torch.cuda.synchronize()
-            self.torch.cuda.reset_peak_memory_stats()
-        self.t0 = time.perf_counter()
-
-    def stop(self):
-        self.sync()
-        seconds = time.perf_counter() - self.t0
-        if self.cuda:
-            peak = self.torch.cuda.max_memory_allocated()
-        else:
-            peak = self._rss() - self.base
-        return seconds, peak
+def peak_rss():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
 
 
-def timed(meter, fn, min_seconds=1.0, max_repeats=3):
-    """Run ``fn``; repeat (up to ``max_repeats``) while runs are shorter than ``min_seconds``."""
-    best, peak, value = None, 0, None
+def best_time(fn, min_seconds=1.0, max_repeats=3):
+    """Best wall time of ``fn()`` (repeated while runs are shorter than ``min_seconds``)."""
+    best, value = None, None
     for _ in range(max_repeats):
-        meter.start()
+        start = time.perf_counter()
         value = fn()
-        seconds, used = meter.stop()
+        seconds = time.perf_counter() - start
         best = seconds if best is None else min(best, seconds)
-        peak = max(peak, used)
         if seconds >= min_seconds:
             break
-    return value, best, peak
+    return value, best
+
+
+def sgemm_rate(torch, X, seconds=1.0):
+    """FLOP/s of tiled products ``X[i:i+256] @ X[j:j+2048].T`` (a cache-friendly tiling)."""
+    rows, cols = TILE
+    n = X.shape[0]
+    X = X[: max(rows, min(n, 8192))]
+    tiles = [(i, j) for i in range(0, X.shape[0] - rows + 1, rows)
+             for j in range(0, max(1, X.shape[0] - cols + 1), cols)]
+    width = min(cols, X.shape[0])
+    out = torch.empty((rows, width), dtype=X.dtype)
+    flops, start = 0, time.perf_counter()
+    torch.mm(X[:rows], X[:width].T, out=out)  # warm up
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for i, j in tiles:
+            torch.mm(X[i : i + rows], X[j : j + width].T, out=out)
+            flops += 2 * rows * width * X.shape[1]
+    return flops / (time.perf_counter() - start)
+
+
+def blocked_gram_seconds(torch, mats, shapes):
+    """Best time over ``shapes`` (rows, cols or None for whole rows) of all blocked products."""
+    results = {}
+    for rows, cols in shapes:
+        n = mats[0].shape[0]
+        rows = min(rows, n)
+        cols = n if cols is None else min(cols, n)
+        out = torch.empty((rows, cols), dtype=mats[0].dtype)
+        start = time.perf_counter()
+        for X in mats:
+            for i in range(0, n, rows):
+                for j in range(0, n, cols):
+                    r, c = min(rows, n - i), min(cols, n - j)
+                    torch.mm(X[i : i + r], X[j : j + c].T, out=out[:r, :c])
+        results[f"{rows}x{'n' if cols == n else cols}"] = time.perf_counter() - start
+    return results
 
 
 def run_case(case):
     import torch
 
     torch.set_num_threads(case["threads"])
-    from mmalign_sk.metrics import get_metric, knn_indices, preprocess
+    from mmalign_sk.metrics import get_metric, knn_indices, preprocess, reuse_representations
     from mmalign_sk.metrics._backend import to_tensor
-    from mmalign_sk.metrics._knn import _block_rows
+    from mmalign_sk.metrics._reuse import reused
 
-    device = torch.device(case["device"])
-    A = np.load(case["A"], mmap_mode=None)
-    B = np.load(case["B"], mmap_mode=None)
-    topk, kind = case["topk"], case["kind"]
-    if device.type == "cuda":
-        torch.zeros(1, device=device)  # create the context before measuring
-    meter = Meter(device)
+    A = np.load(case["A"])
+    B = np.load(case["B"])
+    n, d, topk, kind = case["n"], case["d"], case["topk"], case["kind"]
+    cpu = torch.device("cpu")
     out = {}
+    # load the compiled kNN kernel (one-time cost per process) before anything is timed
+    start = time.perf_counter()
+    knn_indices(torch.randn(4096, 8), 2)
+    out["kernel_load_seconds"] = time.perf_counter() - start
+    base_rss = peak_rss()
 
-    if kind == "gram":
+    if kind == "floor":
+        Ta, Tb = preprocess(to_tensor(A, cpu)), preprocess(to_tensor(B, cpu))
+        rate = sgemm_rate(torch, Ta)
+        flops = 2 * 2 * n * n * d
+        out.update(sgemm_gflops=rate / 1e9, flops=flops, floor_seconds=flops / rate)
+        if case["gram"]:
+            row_block = max(1, 128 * 2**20 // (4 * n))
+            shapes = [(256, 2048), (512, 2048), (1024, 1024), (row_block, None)]
+            out["blocked_gram_seconds"] = blocked_gram_seconds(torch, (Ta, Tb), shapes)
 
-        def gram():
-            for X in (A, B):
-                T = to_tensor(X, device)
-                block = _block_rows(T)
-                buf = torch.empty((block, T.shape[0]), device=device)
-                for s in range(0, T.shape[0], block):
-                    e = min(s + block, T.shape[0])
-                    torch.matmul(T[s:e], T.T, out=buf[: e - s])
+    elif kind in ("ours", "faiss"):
+        out["results"] = {}
+        with reuse_representations():
+            # the preprocessing every kNN metric starts with, timed alone (same code both sides)
+            probe = get_metric("mutual_knn", topk=topk, device=cpu)
+            pre, out["preprocess_seconds"] = best_time(
+                lambda: [probe._preprocessed(X, "X", cpu) for X in (A, B)], max_repeats=1)
+            if kind == "ours":
+                _, out["lists_seconds"] = best_time(
+                    lambda: [knn_indices(P, topk) for P in pre], max_repeats=1)
+            else:
+                import faiss
 
-        _, out["seconds"], out["peak_bytes"] = timed(meter, gram)
+                faiss.omp_set_num_threads(case["threads"])
 
-    elif kind == "ours_knn":
-        metrics = {name: get_metric(name, topk=topk, device=device) for name in case["metrics"]}
-        first = next(iter(metrics.values()))
-        reps, prep_s, prep_peak = timed(
-            meter, lambda: (first.prepare(A, "A", device), first.prepare(B, "B", device))
-        )
-        out["prepare_seconds"], out["results"] = prep_s, {}
-        peak = prep_peak
-        for name, metric in metrics.items():
-            value, seconds, used = timed(meter, lambda m=metric: m.compare(*reps))
-            peak = max(peak, used)
-            out["results"][name] = {"value": value, "compare_seconds": seconds,
-                                    "seconds": prep_s + seconds}
-        out["peak_bytes"] = peak
+                def search():
+                    lists = []
+                    for P in pre:
+                        index = faiss.IndexFlatIP(d)
+                        index.add(P.numpy())
+                        _, idx = index.search(P.numpy(), topk + 1)
+                        lists.append(drop_self(idx, topk))
+                    return lists
 
-    elif kind == "ours":
-        try:
-            metric = get_metric(case["metric"], topk=topk, device=device)
-        except TypeError:
-            metric = get_metric(case["metric"], device=device)
-        out["value"], out["seconds"], out["peak_bytes"] = timed(meter, lambda: metric(A, B))
+                lists, out["lists_seconds"] = best_time(search, max_repeats=1)
+                for P, idx in zip(pre, lists):  # the metrics below find these lists in the store
+                    reused("knn", (P,), (topk, False, "float32"), lambda idx=idx: torch.as_tensor(idx))
+            for name in KNN_METRICS:
+                metric = get_metric(name, topk=topk, device=cpu)
+                value, seconds = best_time(lambda m=metric: m(A, B))
+                total = out["preprocess_seconds"] + out["lists_seconds"] + seconds
+                out["results"][name] = {"value": value, "extra_seconds": seconds, "seconds": total}
+        out["peak_bytes"] = peak_rss() - base_rss
 
     elif kind == "dense":
+        out["results"] = {}
+        for name in DENSE_METRICS:
+            if name in ("lcs_knn", "edit_distance_knn") and n > case["dense_max_n_python"]:
+                continue
+            value, seconds = best_time(lambda name=name: dense_metric(
+                name, preprocess(to_tensor(A, cpu)), preprocess(to_tensor(B, cpu)), topk))
+            out["results"][name] = {"value": value, "seconds": seconds}
+        out["peak_bytes"] = peak_rss() - base_rss
 
-        def dense():
-            Ta = preprocess(to_tensor(A, device))
-            Tb = preprocess(to_tensor(B, device))
-            return dense_metric(case["metric"], Ta, Tb, topk)
+    elif kind == "score":
+        from mmalign_sk.cli import main
 
-        out["value"], out["seconds"], out["peak_bytes"] = timed(meter, dense)
-
-    elif kind == "precision":
-        X = preprocess(to_tensor(A, device))
-        exact, out["float32_seconds"], _ = timed(meter, lambda: knn_indices(X, topk))
-        got, out["seconds"], out["peak_bytes"] = timed(
-            meter, lambda: knn_indices(X, topk, precision=case["precision"])
-        )
-        shared = (got[:, :, None] == exact[:, None, :]).any(dim=2).double().mean()
-        out["neighbours_changed"] = 1.0 - float(shared)
+        buffer = io.StringIO()
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(buffer):
+            code = main(["score", case["A"], case["B"], "--json", "--device", "cpu",
+                         "--topk", str(topk)])
+        out["seconds"] = time.perf_counter() - start
+        out["exit_code"] = code
+        out["metrics"] = {r["metric"]: r["seconds"] for r in json.loads(buffer.getvalue())["results"]}
     return out
 
 
+def drop_self(idx, topk):
+    """faiss lists of ``topk + 1`` with each row's own index removed (or the last one)."""
+    n = idx.shape[0]
+    own = idx == np.arange(n)[:, None]
+    keep = ~own
+    keep[~own.any(axis=1), topk] = False  # row not among its own neighbours: drop the last
+    return idx[keep].reshape(n, topk)
+
+
+# ------------------------------------------------------------------------------------------------
+# driver
+# ------------------------------------------------------------------------------------------------
 def spawn(case, timeout):
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -239,54 +296,79 @@ def spawn(case, timeout):
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
     try:
-        proc = subprocess.run(
-            [sys.executable, __file__, "--case", json.dumps(case)],
-            capture_output=True, text=True, timeout=timeout, env=env,
-        )
+        proc = subprocess.run([sys.executable, __file__, "--case", json.dumps(case)],
+                              capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return {"status": f"timeout (> {timeout} s)"}
     if proc.returncode != 0:
         tail = proc.stderr.strip().splitlines()[-1:] or [""]
-        return {"status": f"failed (exit {proc.returncode}: {tail[0][:80]})"}
+        return {"status": f"failed (exit {proc.returncode}: {tail[0][:100]})"}
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     result["status"] = "ok"
     return result
 
 
-# ------------------------------------------------------------------------------------------------
-# driver
-# ------------------------------------------------------------------------------------------------
+def machine_info():
+    import torch
+
+    model = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    info = {"cpu": model, "cpu_count": os.cpu_count(), "torch": torch.__version__,
+            "numpy": np.__version__, "python": platform.python_version()}
+    for module in ("faiss", "numba"):
+        try:
+            info[module] = __import__(module).__version__
+        except ImportError:
+            info[module] = None
+    return info
+
+
 def fmt_s(x):
     return "—" if x is None else (f"{x:.3g}" if x < 100 else f"{x:.0f}")
 
 
-def fmt_mb(x):
-    return "—" if x is None else f"{x / 2**20:.0f}" if x >= 2**20 else f"{x / 2**20:.2f}"
+def ratio(num, den):
+    return None if num is None or not den else num / den
 
 
-def fmt_ratio(num, den):
-    return "—" if num is None or den is None or den <= 0 else f"{num / den:.2f}x"
+def fmt_ratio(x):
+    return "—" if x is None else f"{x:.2f}x"
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, nargs="+", default=[1000, 10000, 100000])
-    parser.add_argument("--d", type=int, default=128)
+    parser.add_argument("--n", type=int, nargs="+", default=[1000, 10000, 20000, 100000])
+    parser.add_argument("--d", type=int, nargs="+", default=[128, 768])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--topk", type=int, default=10)
-    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    parser.add_argument("--metrics", nargs="+", default=None,
-                        help="metric names (default: every registered metric)")
-    parser.add_argument("--precision", nargs="*", default=[], choices=["tf32", "bf16"],
-                        help="also report neighbour changes of these precisions vs float32")
-    parser.add_argument("--precision-max-n", type=int, default=None,
-                        help="largest n for the precision comparison (default: 10000 on the CPU, "
-                        "where bf16 matrix products are emulated and slow; no limit on CUDA)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes for a smoke run: n 1000 5000, d 128, 1 thread")
+    parser.add_argument("--max-tflop", type=float, default=6.0,
+                        help="skip (n, d) whose two Gram products exceed this many TFLOP "
+                        "(default 6: n=100000 runs with d=128, not with d=768, about 31 TFLOP)")
+    parser.add_argument("--no-faiss", action="store_true", help="skip the faiss baseline")
+    parser.add_argument("--dense", action="store_true",
+                        help="also time dense n x n reference-style code (full similarity, argsort, "
+                        "dense masks, Python-loop LCS and edit distance)")
     parser.add_argument("--dense-max-bytes", type=float, default=4e9,
-                        help="skip dense baselines whose n x n buffers would exceed this")
+                        help="skip dense baselines whose n x n buffers (24 n^2 bytes) exceed this")
     parser.add_argument("--dense-max-n-python", type=int, default=20000,
-                        help="skip the Python-loop LCS/edit baselines above this n")
-    parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed per case")
+                        help="skip the Python-loop LCS / edit-distance baselines above this n")
+    parser.add_argument("--gram-max-n", type=int, default=10**9,
+                        help="largest n for the best-blocked-Gram check (it costs 4 full products)")
+    parser.add_argument("--score-max-n", type=int, default=20000,
+                        help="largest n for the in-process `mmalign score` case")
+    parser.add_argument("--timeout", type=int, default=7200, help="seconds allowed per case")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out-json", type=Path, default=None)
     parser.add_argument("--out-md", type=Path, default=None)
@@ -296,94 +378,111 @@ def main(argv=None):
     if args.case is not None:
         print(json.dumps(run_case(json.loads(args.case))))
         return
+    if args.quick:
+        args.n, args.d, args.threads = [1000, 5000], [128], [1]
+    if not args.no_faiss:
+        if importlib.util.find_spec("faiss") is None:
+            parser.error("faiss is not installed (pip install faiss-cpu, or the 'bench' extra); "
+                         "or pass --no-faiss")
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import torch
-
-    from mmalign_sk.metrics import list_metrics
-
-    if args.device == "cuda" and not torch.cuda.is_available():
-        parser.error("--device cuda was requested but CUDA is not available")
-    names = list_metrics() if args.metrics is None else args.metrics
-    unknown = sorted(set(names) - set(list_metrics()))
-    if unknown:
-        parser.error(f"unknown metrics {unknown}; known: {list_metrics()}")
-    knn_names = [m for m in names if m in KNN_METRICS]
-    other_names = [m for m in names if m not in KNN_METRICS]
-    precision_max_n = args.precision_max_n or (10000 if args.device == "cpu" else 10**12)
-
-    machine = {
-        "device": torch.cuda.get_device_name() if args.device == "cuda" else platform.processor()
-        or platform.machine(),
-        "cpu_count": os.cpu_count(), "threads": args.threads, "torch": torch.__version__,
-        "python": platform.python_version(),
-    }
-    records, rows, prec_rows = [], [], []
+    machine = machine_info()
+    records, rows, list_rows, score_rows, dense_rows = [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in args.n:
-            A, B = make_pair(n, args.d, seed=args.seed)
-            paths = {"A": f"{tmp}/A_{n}.npy", "B": f"{tmp}/B_{n}.npy"}
-            np.save(paths["A"], A)
-            np.save(paths["B"], B)
-            del A, B
-            base = dict(paths, n=n, d=args.d, topk=args.topk, device=args.device,
-                        threads=args.threads)
-
-            def run(**extra):
-                case = dict(base, **extra)
-                print(f"  running n={n} {extra}", file=sys.stderr, flush=True)
-                result = spawn(case, args.timeout)
-                records.append({**{k: v for k, v in case.items() if k not in ("A", "B")},
-                                **result})
-                return result
-
-            gram = run(kind="gram")
-            gram_s = gram.get("seconds")
-            rows.append(["Gram floor (A·Aᵀ, B·Bᵀ blocked)", n, fmt_s(gram_s),
-                         fmt_mb(gram.get("peak_bytes")), "—", "—", "—", "—", "1.00x", "—",
-                         gram["status"]])
-            ours_knn = run(kind="ours_knn", metrics=knn_names) if knn_names else {}
-            for name in knn_names:
-                mine = ours_knn.get("results", {}).get(name, {})
-                dense = skip_reason(n, name, args)
-                if dense is None:
-                    dense = run(kind="dense", metric=name)
-                status = ours_knn.get("status", "—") + f"; dense {dense['status']}"
-                if dense.get("status") == "ok" and "value" in mine:
-                    agree = abs(dense["value"] - mine["value"]) < 1e-6
-                    status += "; values agree" if agree else "; VALUES DIFFER"
-                peak = ours_knn.get("peak_bytes")
-                rows.append([name, n, fmt_s(mine.get("seconds")), fmt_mb(peak),
-                             fmt_s(dense.get("seconds")), fmt_mb(dense.get("peak_bytes")),
-                             fmt_ratio(dense.get("seconds"), mine.get("seconds")),
-                             fmt_ratio(dense.get("peak_bytes"), peak),
-                             fmt_ratio(mine.get("seconds"), gram_s),
-                             "—" if "value" not in mine else f"{mine['value']:.4f}", status])
-            for name in other_names:
-                mine = run(kind="ours", metric=name)
-                rows.append([name, n, fmt_s(mine.get("seconds")), fmt_mb(mine.get("peak_bytes")),
-                             "—", "—", "—", "—", "—",
-                             "—" if "value" not in mine else f"{mine['value']:.4f}",
-                             mine["status"] + "; no dense baseline here"])
-            for precision in args.precision:
-                if n > precision_max_n:
+        for d in args.d:
+            for n in args.n:
+                if 4 * n * n * d / 1e12 > args.max_tflop:
+                    print(f"skipping n={n} d={d} (> --max-tflop {args.max_tflop})", file=sys.stderr)
                     continue
-                res = run(kind="precision", precision=precision)
-                prec_rows.append([n, precision, fmt_s(res.get("seconds")),
-                                  fmt_s(res.get("float32_seconds")),
-                                  "—" if "neighbours_changed" not in res
-                                  else f"{100 * res['neighbours_changed']:.3f} %", res["status"]])
+                A, B = make_pair(n, d, seed=args.seed)
+                paths = {"A": f"{tmp}/A_{n}_{d}.npy", "B": f"{tmp}/B_{n}_{d}.npy"}
+                np.save(paths["A"], A)
+                np.save(paths["B"], B)
+                del A, B
+                for threads in args.threads:
+                    base = dict(paths, n=n, d=d, topk=args.topk, threads=threads)
 
-    header = ["metric", "n", "ours time (s)", "ours peak (MiB)", "dense time (s)",
-              "dense peak (MiB)", "time dense/ours", "memory dense/ours", "ours / Gram floor",
-              "value", "status"]
-    lines = [f"Machine: {machine['device']} ({machine['cpu_count']} CPU cores, "
-             f"{args.threads} threads), torch {machine['torch']}; device={args.device}, "
-             f"d={args.d}, topk={args.topk}", "", table(header, rows)]
-    if prec_rows:
-        lines += ["", "kNN lists (matrix A) at reduced precision versus float32:", "",
-                  table(["n", "precision", "time (s)", "float32 time (s)",
-                         "neighbours changed", "status"], prec_rows)]
+                    def run(**extra):
+                        case = dict(base, **extra)
+                        print(f"  n={n} d={d} threads={threads} {extra}", file=sys.stderr,
+                              flush=True)
+                        result = spawn(case, args.timeout)
+                        records.append({**{k: v for k, v in case.items() if k not in ("A", "B")},
+                                        **result})
+                        return result
+
+                    floor = run(kind="floor", gram=n <= args.gram_max_n)
+                    ours = run(kind="ours")
+                    theirs = {} if args.no_faiss else run(kind="faiss")
+                    dense = {}
+                    if args.dense and DENSE_BYTES_PER_PAIR * n * n <= args.dense_max_bytes:
+                        dense = run(kind="dense", dense_max_n_python=args.dense_max_n_python)
+                    for name, res in dense.get("results", {}).items():
+                        mine = ours.get("results", {}).get(name, {})
+                        same = "value" in mine and abs(mine["value"] - res["value"]) < 1e-6
+                        dense_rows.append([threads, d, n, name, fmt_s(mine.get("seconds")),
+                                           fmt_s(res["seconds"]),
+                                           fmt_ratio(ratio(res["seconds"], mine.get("seconds"))),
+                                           "—" if "peak_bytes" not in dense
+                                           else f"{dense['peak_bytes'] / 2**20:.0f}",
+                                           "agree (1e-6)" if same else "DIFFER"])
+                    floor_s = floor.get("floor_seconds")
+                    grams = floor.get("blocked_gram_seconds") or {}
+                    best_gram = min(grams.values()) if grams else None
+                    slowest = None
+                    for name in KNN_METRICS:
+                        mine = ours.get("results", {}).get(name, {})
+                        other = theirs.get("results", {}).get(name, {})
+                        seconds = mine.get("seconds")
+                        if seconds is not None:
+                            slowest = max(slowest or 0.0, seconds)
+                        agree = "—"
+                        if "value" in mine and "value" in other:
+                            diff = abs(mine["value"] - other["value"])
+                            agree = "equal" if diff == 0 else f"differ by {diff:.1e}"
+                        rows.append([threads, d, n, name, fmt_s(seconds),
+                                     fmt_s(other.get("seconds")),
+                                     fmt_ratio(ratio(seconds, other.get("seconds"))),
+                                     fmt_s(floor_s), fmt_ratio(ratio(seconds, floor_s)),
+                                     fmt_ratio(ratio(seconds, best_gram)), agree])
+                    list_rows.append([
+                        threads, d, n, fmt_s(ours.get("preprocess_seconds")),
+                        fmt_s(ours.get("lists_seconds")), fmt_s(theirs.get("lists_seconds")),
+                        fmt_ratio(ratio(ours.get("lists_seconds"), theirs.get("lists_seconds"))),
+                        fmt_s(floor_s), fmt_ratio(ratio(ours.get("lists_seconds"), floor_s)),
+                        fmt_s(best_gram),
+                        "—" if "sgemm_gflops" not in floor else f"{floor['sgemm_gflops']:.0f}",
+                        "—" if "peak_bytes" not in ours else f"{ours['peak_bytes'] / 2**20:.0f}",
+                        "/".join(r.get("status", "—") for r in (floor, ours, theirs))])
+                    if n <= args.score_max_n:
+                        score = run(kind="score")
+                        inside = sum(score.get("metrics", {}).values()) or None
+                        score_rows.append([threads, d, n, fmt_s(score.get("seconds")),
+                                           fmt_s(inside), fmt_s(slowest),
+                                           fmt_ratio(ratio(score.get("seconds"), slowest)),
+                                           fmt_ratio(ratio(inside, slowest)), score["status"]])
+
+    header = ["threads", "d", "n", "metric", "ours (s)", "faiss (s)", "ours / faiss", "floor (s)",
+              "ours / floor", "ours / best Gram", "value vs faiss"]
+    list_header = ["threads", "d", "n", "preprocess A, B (s)", "ours lists (s)", "faiss lists (s)",
+                   "lists: ours / faiss", "floor (s)", "lists: ours / floor",
+                   "best blocked Gram (s)", "sgemm GFLOP/s", "ours peak (MiB)",
+                   "status floor/ours/faiss"]
+    lines = [f"Machine: {machine['cpu']} ({machine['cpu_count']} CPU cores), torch "
+             f"{machine['torch']}, numba {machine['numba']}, faiss {machine['faiss']}; "
+             f"topk={args.topk}, float32", "", "Each kNN metric, preprocessing included:", "",
+             table(header, rows), "", "The kNN lists of A and B alone:", "",
+             table(list_header, list_rows)]
+    if dense_rows:
+        lines += ["", "Dense n x n reference-style code (`--dense`) against ours:", "",
+                  table(["threads", "d", "n", "metric", "ours (s)", "dense (s)", "dense / ours",
+                         "dense peak (MiB)", "values"], dense_rows)]
+    if score_rows:
+        lines += ["", "`mmalign score A.npy B.npy` (every registered metric; total, and the sum of "
+                  "the metrics' own times without the command's start-up) versus the slowest "
+                  "single kNN metric:", "",
+                  table(["threads", "d", "n", "score (s)", "score metrics (s)",
+                         "slowest kNN metric (s)", "score / slowest", "score metrics / slowest",
+                         "status"], score_rows)]
     text = "\n".join(lines)
     print(text)
     if args.out_md:
@@ -394,21 +493,6 @@ def main(argv=None):
         args.out_json.write_text(json.dumps({"machine": machine, "args": {
             k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
             if k != "case"}, "cases": records}, indent=2))
-
-
-def skip_reason(n, name, args):
-    """A skipped result when the dense baseline would not fit, else None."""
-    if name in KNN_METRICS and DENSE_BYTES_PER_PAIR * n * n > args.dense_max_bytes:
-        return {"status": "skipped (n² memory)"}
-    if name in ("lcs_knn", "edit_distance_knn") and n > args.dense_max_n_python:
-        return {"status": "skipped (Python-loop time)"}
-    return None
-
-
-def table(header, rows):
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(out)
 
 
 if __name__ == "__main__":

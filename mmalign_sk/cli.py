@@ -6,8 +6,9 @@ Sub-commands
     Write an example pair of embedding files (``A.npy``, ``B.npy``) that share part of a latent space.
 ``mmalign score A.npy B.npy``
     Print every alignment metric (or those given with ``--metric``) between two embedding files.
-``mmalign reproduce {emergence,strategic} [--quick]``
-    Run a paper's study end to end, writing tables and figures and printing a summary.
+``mmalign reproduce {emergence,strategic,vision-language,mmimdb} [--quick]``
+    Run a paper's study end to end, writing tables and figures and printing a summary
+    (``--text-models`` / ``--image-models`` choose the pretrained models of the last two).
 """
 
 import argparse
@@ -21,13 +22,17 @@ import numpy as np
 # The studies ``mmalign reproduce`` runs (the keys of ``experiments._reproduce.STUDIES``). Named here
 # so that building the parser, ``--help`` and the light sub-commands import neither torch, skorch
 # nor scikit-learn: those load only when a sub-command needs them.
-STUDY_NAMES = ("emergence", "strategic")
+STUDY_NAMES = ("emergence", "strategic", "vision-language", "mmimdb")
+
+
+class CommandError(Exception):
+    """A problem with what the command was asked to do: printed as ``error: ...``, exit status 2."""
 
 
 def _load_matrix(path):
     path = Path(path)
     if not path.is_file():
-        raise SystemExit(f"error: no such file: {path}")
+        raise CommandError(f"no such file: {path}")
     suffix = path.suffix.lower()
     try:
         if suffix == ".npy":
@@ -35,13 +40,54 @@ def _load_matrix(path):
         if suffix == ".npz":
             with np.load(path, allow_pickle=False) as archive:
                 if len(archive.files) != 1:
-                    raise SystemExit(f"error: {path} must hold exactly one array; it holds {archive.files}")
+                    raise CommandError(
+                        f"{path} must hold exactly one array; it holds {archive.files}")
                 return archive[archive.files[0]]
         if suffix in (".csv", ".txt", ".tsv"):
             return np.loadtxt(path, delimiter="\t" if suffix == ".tsv" else ("," if suffix == ".csv" else None), ndmin=2)
-    except ValueError as exc:
-        raise SystemExit(f"error: could not read {path}: {exc}") from exc
-    raise SystemExit(f"error: {path}: expected a .npy, .npz, .csv, .tsv or .txt file; got '{suffix}'")
+    except (ValueError, OSError, EOFError) as exc:
+        raise CommandError(f"could not read {path}: {exc}") from exc
+    raise CommandError(f"{path}: expected a .npy, .npz, .csv, .tsv or .txt file; got '{suffix}'")
+
+
+def _positive_int(text):
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {value}")
+    return value
+
+
+def _n_jobs(text):
+    """argparse type: a joblib worker count, an integer other than 0 (-1: all CPUs)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-zero integer; got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a non-zero integer (-1 uses every CPU); got 0")
+    return value
+
+
+def _quantile(text):
+    """argparse type: a float in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1]; got {text!r}") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1]; got {value}")
+    return value
+
+
+def _check_device(device):
+    """Refuse an unknown device, or CUDA on a machine without it, before any work starts."""
+    from .metrics._backend import resolve_device
+
+    resolve_device(device)
 
 
 def _metric_params(name, args):
@@ -60,14 +106,19 @@ def example_pair(out_dir, n_samples=2000, random_state=0):
     ----------
     out_dir : str or Path
         Folder to write to (created if missing).
-    n_samples : int, default=2000
-    random_state : int, default=0
+    n_samples : int >= 1, default=2000
+    random_state : int >= 0 or None, default=0
 
     Returns
     -------
     (Path, Path)
         The two files written.
     """
+    from ._checks import check_int
+
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    if random_state is not None:
+        random_state = check_int(random_state, "random_state", minimum=0)
     rng = np.random.default_rng(random_state)
     Z = rng.normal(size=(n_samples, 16))
     A = Z @ rng.normal(size=(16, 32)) + 0.1 * rng.normal(size=(n_samples, 32))
@@ -89,21 +140,24 @@ def _cmd_example_pair(args):
 
 
 def _cmd_score(args):
-    from .metrics import get_metric, list_metrics
+    from .metrics import get_metric, list_metrics, reuse_representations
 
+    _check_device(args.device)
     A, B = _load_matrix(args.a), _load_matrix(args.b)
     names = args.metric or list_metrics()
     unknown = [m for m in names if m not in list_metrics()]
     if unknown:
-        raise SystemExit(f"error: unknown metric(s) {unknown}; known metrics: {', '.join(list_metrics())}")
+        raise CommandError(
+            f"unknown metric(s) {unknown}; known metrics: {', '.join(list_metrics())}")
     rows = []
-    for name in names:
-        start = time.perf_counter()
-        try:
-            value, error = get_metric(name, **_metric_params(name, args))(A, B), None
-        except (ValueError, TypeError) as exc:
-            value, error = None, str(exc)
-        rows.append({"metric": name, "value": value, "seconds": time.perf_counter() - start, "error": error})
+    with reuse_representations():  # each matrix is preprocessed and its kNN lists computed once
+        for name in names:
+            start = time.perf_counter()
+            try:
+                value, error = get_metric(name, **_metric_params(name, args))(A, B), None
+            except (ValueError, TypeError) as exc:
+                value, error = None, str(exc)
+            rows.append({"metric": name, "value": value, "seconds": time.perf_counter() - start, "error": error})
     if args.json:
         print(json.dumps({"A": str(args.a), "B": str(args.b), "n_samples": int(A.shape[0]), "results": rows}, indent=2))
         return 0 if all(r["error"] is None for r in rows) else 1
@@ -119,7 +173,17 @@ def _cmd_score(args):
 
 def _cmd_reproduce(args):
     from .experiments import reproduce
+    from .experiments._reproduce import STUDY_OPTIONS
 
+    _check_device(args.device)
+    given = {"text_models": args.text_models, "image_models": args.image_models,
+             "n_samples": args.n_samples,
+             "local_files_only": True if args.local_files_only else None}
+    given = {k: v for k, v in given.items() if v is not None}
+    unknown = sorted(set(given) - set(STUDY_OPTIONS.get(args.study, ())))
+    if unknown:
+        flags = ", ".join("--" + k.replace("_", "-") for k in unknown)
+        raise CommandError(f"{flags} do(es) not apply to the {args.study} study")
     reproduce(
         args.study,
         out_dir=args.out or f"mmalign_{args.study}",
@@ -130,6 +194,7 @@ def _cmd_reproduce(args):
         progress=not args.no_progress,
         device=args.device,
         n_jobs=args.n_jobs,
+        **given,
     )
     return 0
 
@@ -143,8 +208,8 @@ def build_parser():
     score.add_argument("a", help="embeddings of modality A: .npy/.npz/.csv, shape (n_samples, d_A)")
     score.add_argument("b", help="embeddings of modality B: same rows (paired samples), shape (n_samples, d_B)")
     score.add_argument("--metric", action="append", help="metric to compute (repeatable); default: all")
-    score.add_argument("--topk", type=int, default=None, help="neighbourhood size of the kNN metrics (default 10)")
-    score.add_argument("--clip-quantile", type=float, default=0.95, help="outlier clipping quantile (default 0.95)")
+    score.add_argument("--topk", type=_positive_int, default=None, help="neighbourhood size of the kNN metrics (default 10)")
+    score.add_argument("--clip-quantile", type=_quantile, default=0.95, help="outlier clipping quantile (default 0.95)")
     score.add_argument("--no-clip", action="store_true", help="do not clip outliers")
     score.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
     score.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -159,23 +224,43 @@ def build_parser():
     rep.add_argument("--data-home", default=None, help="where real datasets live (default $MMALIGN_DATA)")
     rep.add_argument("--random-state", type=int, default=0, help="seed of the data and splits")
     rep.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
-    rep.add_argument("--n-jobs", type=int, default=-1,
+    rep.add_argument("--n-jobs", type=_n_jobs, default=-1,
                      help="models trained at once, one thread each (default -1: every core)")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rep.add_argument("--text-models", nargs="+", default=None, metavar="MODEL",
+                     help="vision-language, mmimdb: Hugging Face names or save_pretrained folders "
+                          "(default: the preset's, see the docs)")
+    rep.add_argument("--image-models", nargs="+", default=None, metavar="MODEL",
+                     help="vision-language, mmimdb: timm names or save_for_hf folders")
+    rep.add_argument("--n-samples", type=_positive_int, default=None,
+                     help="vision-language: image-caption pairs used (default 1024; quick 256)")
+    rep.add_argument("--local-files-only", action="store_true",
+                     help="vision-language, mmimdb: never download models (use the HF cache)")
     rep.set_defaults(func=_cmd_reproduce)
 
     pair = sub.add_parser("example-pair", help="write an example pair of embedding files")
     pair.add_argument("out_dir", help="folder to write A.npy and B.npy to")
-    pair.add_argument("--n-samples", type=int, default=2000)
+    pair.add_argument("--n-samples", type=_positive_int, default=2000)
     pair.add_argument("--random-state", type=int, default=0)
     pair.set_defaults(func=_cmd_example_pair)
     return parser
 
 
 def main(argv=None):
-    """Entry point of the ``mmalign`` console script."""
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    """Entry point of the ``mmalign`` console script.
+
+    Bad arguments and failures caused by the inputs (missing or unreadable files, values the
+    library refuses) print ``mmalign: error: ...`` without a traceback and exit with status 2, as
+    argparse does for bad options.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (CommandError, ValueError, TypeError, OSError) as exc:
+        parser.exit(2, f"{parser.prog} {args.command}: error: {exc}\n")
+    except KeyboardInterrupt:
+        parser.exit(130, f"{parser.prog} {args.command}: interrupted\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,10 +1,12 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 import pytest
 
 from mmalign_sk.cli import example_pair, main
@@ -43,15 +45,29 @@ def test_score_csv_input(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["results"][0]["value"] == 1.0
 
 
+def _fails(argv, capsys, match):
+    """Run ``mmalign argv``: it must print ``error: ...`` (no traceback) and exit with status 2."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2, err
+    assert "error: " in err and re.search(match, err), err
+    assert "Traceback" not in err
+    return err
+
+
 def test_score_errors(tmp_path, capsys):
     example_pair(tmp_path, n_samples=30)
-    with pytest.raises(SystemExit, match="no such file"):
-        main(["score", str(tmp_path / "missing.npy"), str(tmp_path / "B.npy")])
-    with pytest.raises(SystemExit, match="unknown metric"):
-        main(["score", str(tmp_path / "A.npy"), str(tmp_path / "B.npy"), "--metric", "nope"])
+    _fails(["score", str(tmp_path / "missing.npy"), str(tmp_path / "B.npy")], capsys,
+           "no such file")
+    _fails(["score", str(tmp_path / "A.npy"), str(tmp_path / "B.npy"), "--metric", "nope"], capsys,
+           "unknown metric")
     (tmp_path / "x.bin").write_bytes(b"\0")
-    with pytest.raises(SystemExit, match="expected a .npy"):
-        main(["score", str(tmp_path / "x.bin"), str(tmp_path / "B.npy")])
+    _fails(["score", str(tmp_path / "x.bin"), str(tmp_path / "B.npy")], capsys, "expected a .npy")
+    (tmp_path / "bad.npy").write_bytes(b"\x93NUMPY garbage")
+    _fails(["score", str(tmp_path / "bad.npy"), str(tmp_path / "B.npy")], capsys,
+           "could not read .*bad.npy")
     # a metric error (topk too large) is reported in the table and the exit code
     assert main(["score", str(tmp_path / "A.npy"), str(tmp_path / "B.npy"), "--metric", "mutual_knn",
                  "--topk", "30"]) == 1
@@ -100,3 +116,46 @@ def test_parser_lists_every_study():
 
     assert sorted(STUDY_NAMES) == sorted(STUDIES)
     assert build_parser().parse_args(["reproduce", "strategic"]).study == "strategic"
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "abc"])
+def test_example_pair_needs_a_positive_sample_count(tmp_path, capsys, value):
+    _fails(["example-pair", str(tmp_path), "--n-samples", value], capsys,
+           "--n-samples: expected an integer >= 1")
+    assert not (tmp_path / "A.npy").exists()
+
+
+def test_example_pair_function_checks_its_arguments(tmp_path):
+    with pytest.raises(ValueError, match="n_samples must be >= 1; got 0"):
+        example_pair(tmp_path, n_samples=0)
+    with pytest.raises(TypeError, match="n_samples must be an int"):
+        example_pair(tmp_path, n_samples=2.5)
+    with pytest.raises(ValueError, match="random_state must be >= 0; got -1"):
+        example_pair(tmp_path, random_state=-1)
+
+
+def test_score_option_checks(tmp_path, capsys):
+    example_pair(tmp_path, n_samples=30)
+    files = [str(tmp_path / "A.npy"), str(tmp_path / "B.npy")]
+    _fails(["score", *files, "--topk", "0"], capsys, "--topk: expected an integer >= 1")
+    _fails(["score", *files, "--clip-quantile", "1.5"], capsys,
+           r"--clip-quantile: expected a number in \(0, 1\]")
+    _fails(["score", *files, "--device", "tpu"], capsys, "device must be")
+    if not torch.cuda.is_available():
+        _fails(["score", *files, "--device", "cuda"], capsys, "CUDA is not available")
+
+
+def test_reproduce_option_checks(tmp_path, capsys):
+    _fails(["reproduce", "emergence", "--quick", "--n-jobs", "0", "--out", str(tmp_path)], capsys,
+           "--n-jobs: expected a non-zero integer")
+    if not torch.cuda.is_available():
+        _fails(["reproduce", "emergence", "--quick", "--device", "cuda", "--out", str(tmp_path)],
+               capsys, "device='cuda' was requested but CUDA is not available")
+
+
+def test_reproduce_errors_print_one_line(tmp_path, capsys):
+    # a real data set that is not there: the library's FileNotFoundError, no traceback
+    err = _fails(["reproduce", "emergence", "--quick", "--dataset", "mosi", "--data-home",
+                  str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--no-progress"],
+                 capsys, "mosi_raw.pkl")
+    assert err.startswith("mmalign reproduce: error: ")

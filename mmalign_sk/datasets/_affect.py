@@ -9,6 +9,7 @@ shape ``(n, steps, features)``, zero-padded at the front), ``"labels"`` (``(n, 1
 
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,7 +101,7 @@ def _descr(key):
 # loading, with an .npy cache that later calls memory-map
 
 
-def _validate_affect(obj, path):
+def _validate_affect(obj, path, widths):
     if not isinstance(obj, dict) or not all(s in obj for s in _SPLITS):
         raise ValueError(
             f"{path} does not hold a MultiBench affect dict with splits {_SPLITS}; got "
@@ -111,13 +112,31 @@ def _validate_affect(obj, path):
         missing = [k for k in (*MODALITIES, "labels") if k not in part]
         if missing:
             raise ValueError(f"{path}: split {split!r} lacks the keys {missing}.")
-        n = len(part["labels"])
+        labels = part["labels"]
+        if not isinstance(labels, np.ndarray) or labels.dtype.kind not in "biuf":
+            kind = labels.dtype if isinstance(labels, np.ndarray) else type(labels).__name__
+            raise ValueError(
+                f"{path}: split {split!r}, 'labels' must be a numeric array of scores; got {kind}."
+            )
+        if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+            rows = np.flatnonzero(~np.isfinite(labels.reshape(len(labels), -1)).all(1))
+            raise ValueError(
+                f"{path}: split {split!r}, 'labels' holds NaN or infinite scores at rows "
+                f"{rows[:10].tolist()}."
+            )
+        n = len(labels)
         for m in MODALITIES:
-            arr = np.asarray(part[m])
-            if arr.ndim != 3 or arr.shape[0] != n:
+            arr = part[m]
+            if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
+                kind = arr.dtype if isinstance(arr, np.ndarray) else type(arr).__name__
+                raise ValueError(f"{path}: split {split!r}, {m!r} must be a numeric array; got "
+                                 f"{kind}.")
+            if arr.ndim != 3 or arr.shape[0] != n or (
+                    widths is not None and arr.shape[2] != widths[m]):
+                features = "features" if widths is None else f"features={widths[m]}"
                 raise ValueError(
                     f"{path}: split {split!r}, {m!r} must have shape (n_samples={n}, steps, "
-                    f"features); got {arr.shape}."
+                    f"{features}); got {arr.shape}."
                 )
 
 
@@ -130,30 +149,79 @@ def _cache_stamp(path):
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def _check_cache_folder(folder):
+    """Refuse a cache folder that is, or holds, a symbolic link: writing or reading through one
+    would touch a file elsewhere."""
+    if os.path.islink(folder):
+        raise ValueError(
+            f"the cache folder {folder} is a symbolic link; mmalign_sk writes its cache only into "
+            "a real folder. Delete the link (or pass cache=False)."
+        )
+    if os.path.isdir(folder):
+        links = sorted(e.name for e in os.scandir(folder) if e.is_symlink())
+        if links:
+            raise ValueError(
+                f"the cache folder {folder} holds symbolic links {links}; mmalign_sk never reads "
+                "or writes its cache through links. Delete the folder (or pass cache=False)."
+            )
+
+
+def _write_file(folder, name, write):
+    """Write a new file in ``folder`` with ``write(file object)``, then rename it to ``name``.
+
+    The new file is created exclusively (never through an existing file or link) and the rename
+    replaces whatever entry ``name`` was, without following it.
+    """
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, os.path.join(folder, name))
+    except BaseException:
+        if os.path.lexists(tmp):
+            os.remove(tmp)
+        raise
+
+
 def _write_cache(obj, path):
     folder = _cache_dir(path)
+    _check_cache_folder(folder)
     os.makedirs(folder, exist_ok=True)
+    _check_cache_folder(folder)
+    stamp = os.path.join(folder, "stamp.json")
+    if os.path.lexists(stamp):
+        os.remove(stamp)  # the cache is stale until every file is written
     for split in _SPLITS:
         for key in (*MODALITIES, "labels"):
-            np.save(os.path.join(folder, f"{split}_{key}.npy"), np.asarray(obj[split][key]))
-    with open(os.path.join(folder, "stamp.json"), "w") as f:
-        json.dump(_cache_stamp(path), f)
+            array = np.asarray(obj[split][key])
+            _write_file(folder, f"{split}_{key}.npy",
+                        lambda f, a=array: np.save(f, a, allow_pickle=False))
+    _write_file(folder, "stamp.json",
+                lambda f: f.write(json.dumps(_cache_stamp(path)).encode("utf-8")))
 
 
 def _cache_is_fresh(path):
-    stamp = os.path.join(_cache_dir(path), "stamp.json")
-    if not os.path.exists(stamp):
+    folder = _cache_dir(path)
+    stamp = os.path.join(folder, "stamp.json")
+    if not os.path.lexists(stamp):
         return False
-    with open(stamp) as f:
-        return json.load(f) == _cache_stamp(path)
+    _check_cache_folder(folder)
+    try:
+        with open(stamp, encoding="utf-8") as f:
+            return json.load(f) == _cache_stamp(path)
+    except (OSError, ValueError):  # unreadable or corrupt stamp: rebuild the cache
+        return False
 
 
-def load_affect_arrays(path, cache=True):
+def load_affect_arrays(path, cache=True, widths=None):
     """``{split: {key: array}}`` from a MultiBench affect pickle.
 
     With ``cache=True`` the pickle is converted once to ``.npy`` files in ``<name>_npy/`` beside
     it (rebuilt when the pickle's size or modification time changes); the values returned are then
-    :class:`NpyRows` readers of those files, which read only the row blocks asked for.
+    :class:`NpyRows` readers of those files, which read only the row blocks asked for. The cache
+    folder is written without following links (new files renamed into place) and refused when it
+    is or holds a symbolic link; a corrupt ``stamp.json`` makes the cache stale. ``widths``
+    (``{modality: features}``) is checked against the pickle when given.
     """
     path = os.fspath(path)
     if cache and _cache_is_fresh(path):
@@ -166,12 +234,12 @@ def load_affect_arrays(path, cache=True):
             for split in _SPLITS
         }
     obj = safe_load_pickle(path)
-    _validate_affect(obj, path)
+    _validate_affect(obj, path, widths)
     if not cache:
         return obj
     _write_cache(obj, path)
     del obj
-    return load_affect_arrays(path, cache=True)
+    return load_affect_arrays(path, cache=True, widths=widths)
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,7 +336,18 @@ def affect_labels(scores, task, dataset):
     tasks = _SPECS[dataset].tasks
     if task not in tasks:
         raise ValueError(f"task must be one of {tasks} for {_SPECS[dataset].name}; got {task!r}.")
-    scores = np.asarray(scores, dtype=np.float64).reshape(len(scores), -1)[:, 0]
+    raw = np.asarray(scores)
+    if raw.dtype.kind not in "biuf":
+        raise TypeError(f"scores must be numeric sentiment scores; got an array of dtype "
+                        f"{raw.dtype} (e.g. {raw.ravel()[:3].tolist()}).")
+    if raw.ndim == 0:
+        raise ValueError("scores must have one score per sample; got a scalar.")
+    scores = raw.astype(np.float64).reshape(len(raw), -1)[:, 0]
+    if not np.isfinite(scores).all():
+        raise ValueError(
+            f"scores must be finite; got NaN or infinity at rows "
+            f"{np.flatnonzero(~np.isfinite(scores))[:10].tolist()}."
+        )
     if task == "regression":
         return scores.astype(np.float32)
     if task == "binary":
@@ -295,7 +374,7 @@ def _fetch_affect(key, data_home, subset, modalities, task, max_seq_len, z_norma
             f"must be obtained by hand: see {_MULTIBENCH_URL}."
             + ("" if download_if_missing else " (download_if_missing=False)"),
         )
-    data = load_affect_arrays(path, cache=cache)
+    data = load_affect_arrays(path, cache=cache, widths=spec.widths)
     stats = {}
     if z_normalize:
         train_rows = np.flatnonzero(_keep_rows(data["train"], drop_empty_text))

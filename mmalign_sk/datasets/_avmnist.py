@@ -57,7 +57,12 @@ def _load(folder, key, split):
     return NpyRows(path)  # read row blocks: the audio training file is about 3 GB
 
 
-def _rows(split, n_rows):
+def _rows(split, n_rows, path):
+    if split != "test" and n_rows <= N_VALID:
+        raise ValueError(
+            f"{path} holds {n_rows} rows; the valid split is its last {N_VALID} rows and the "
+            f"train split the rows before them, so subset={split!r} needs more than {N_VALID}."
+        )
     if split == "train":
         return np.arange(n_rows - N_VALID)
     if split == "valid":
@@ -113,7 +118,7 @@ def fetch_avmnist(*, data_home=None, subset="train", modalities=None, scale=True
     for split in splits:
         file_split = "test" if split == "test" else "train"
         labels = _load(folder, "labels", file_split)
-        rows = _rows(split, len(labels))
+        rows = _rows(split, len(labels), os.path.join(folder, _FILES[("labels", file_split)]))
         rows = rows[scarce_indices(len(rows), n_labelled, rng)]
         for m in modalities:
             arr = _load(folder, m, file_split)

@@ -45,6 +45,11 @@ def get_data_home(data_home=None):
     """
     if data_home is None:
         data_home = os.environ.get("MMALIGN_DATA", os.path.join("~", "mmalign_data"))
+    elif not isinstance(data_home, (str, os.PathLike)):
+        raise TypeError(
+            f"data_home must be a folder path (str or path-like) or None; got {data_home!r} of "
+            f"type {type(data_home).__name__}."
+        )
     data_home = os.path.abspath(os.path.expanduser(os.fspath(data_home)))
     os.makedirs(data_home, exist_ok=True)
     return data_home
@@ -136,6 +141,11 @@ def download(remote, dirname, timeout=60, chunk_size=1 << 16):
     os.makedirs(dirname, exist_ok=True)
     path = os.path.join(os.fspath(dirname), remote.filename)
     part = path + ".part"
+    if os.path.islink(part):  # the final name is replaced by a rename, which never follows links
+        raise ValueError(
+            f"{part} is a symbolic link; a download is never written through one. Delete it and "
+            "fetch again."
+        )
     start = os.path.getsize(part) if os.path.exists(part) else 0
     try:
         with _open_url(remote.url, start, timeout) as response:

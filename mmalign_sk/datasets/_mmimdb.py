@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import numpy as np
 
@@ -52,6 +53,44 @@ def _read_json(path):
         raise ValueError(f"{path} is not valid JSON (truncated or corrupt?): {exc}") from exc
 
 
+_MOVIE_ID = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _movie_ids(split_ids, key, path):
+    """The movie ids of one split of split.json, each a plain file stem (no folders)."""
+    ids = split_ids.get(key)
+    if ids is None:
+        raise ValueError(f"{path} has no {key!r} list.")
+    if not isinstance(ids, list):
+        raise ValueError(f"{path}: {key!r} must be a list of movie ids; got {type(ids).__name__}.")
+    for movie in ids:
+        if isinstance(movie, bool) or not isinstance(movie, (str, int)) \
+                or not _MOVIE_ID.fullmatch(str(movie)):
+            raise ValueError(
+                f"{path}: {key!r} holds the movie id {movie!r}; ids must be letters, digits, '_' "
+                "or '-' (the stem of a file in dataset/)."
+            )
+    return ids
+
+
+def _genre_names(record, path):
+    genres = record.get("genres", [])
+    if isinstance(genres, str):  # a single genre written without a list
+        return [genres]
+    if not isinstance(genres, list) or not all(isinstance(g, str) for g in genres):
+        raise ValueError(f"{path}: 'genres' must be a list of genre names; got {genres!r}.")
+    return genres
+
+
+def _plot_text(record, path):
+    plot = record.get("plot")
+    if isinstance(plot, list):
+        plot = plot[0] if plot else ""
+    if plot is not None and not isinstance(plot, str):
+        raise ValueError(f"{path}: 'plot' must be a list of texts or a text; got {plot!r}.")
+    return plot or ""
+
+
 def fetch_mmimdb(*, data_home=None, subset="train", modalities=None, n_labelled=None,
                  random_state=None, return_X_y=False, download_if_missing=True):
     """Load MM-IMDb (poster image paths, plot texts, 23 genre labels).
@@ -90,25 +129,30 @@ def fetch_mmimdb(*, data_home=None, subset="train", modalities=None, n_labelled=
     splits = check_subset(subset)
     modalities = check_modalities(modalities, MODALITIES)
     folder = os.path.join(get_data_home(data_home), "mmimdb")
-    split_ids = _read_json(os.path.join(folder, "split.json"))
+    split_path = os.path.join(folder, "split.json")
+    split_ids = _read_json(split_path)
+    if not isinstance(split_ids, dict):
+        raise ValueError(
+            f"{split_path} must hold an object {{\"train\": [ids], \"dev\": [ids], \"test\": "
+            f"[ids]}}; got a {type(split_ids).__name__}."
+        )
     rng = np.random.RandomState(random_state) if isinstance(random_state, (int, np.integer)) \
         else random_state
     genre_index = {g: i for i, g in enumerate(GENRES)}
     texts, images, y, ids, split_of = [], [], [], [], []
     for split in splits:
-        key = _SPLIT_KEYS[split]
-        if key not in split_ids:
-            raise ValueError(f"{os.path.join(folder, 'split.json')} has no {key!r} list.")
-        chosen = [split_ids[key][i] for i in scarce_indices(len(split_ids[key]), n_labelled, rng)]
+        movies = _movie_ids(split_ids, _SPLIT_KEYS[split], split_path)
+        chosen = [movies[i] for i in scarce_indices(len(movies), n_labelled, rng)]
         for movie in chosen:
-            record = _read_json(os.path.join(folder, "dataset", f"{movie}.json"))
-            plot = record.get("plot")
-            if isinstance(plot, list):
-                plot = plot[0] if plot else ""
-            texts.append(plot or "")
+            record_path = os.path.join(folder, "dataset", f"{movie}.json")
+            record = _read_json(record_path)
+            if not isinstance(record, dict):
+                raise ValueError(f"{record_path} must hold an object with 'plot' and 'genres'; "
+                                 f"got a {type(record).__name__}.")
+            texts.append(_plot_text(record, record_path))
             images.append(os.path.join(folder, "dataset", f"{movie}.jpeg"))
             row = np.zeros(len(GENRES), dtype=np.int64)
-            for genre in record.get("genres", []):
+            for genre in _genre_names(record, record_path):
                 if genre in genre_index:
                     row[genre_index[genre]] = 1
             y.append(row)

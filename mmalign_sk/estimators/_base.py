@@ -1,6 +1,7 @@
 """Behaviour shared by every estimator of the package (a mixin placed before skorch's class)."""
 
 import inspect
+import pickle
 from collections.abc import Mapping
 from contextlib import contextmanager
 
@@ -13,7 +14,8 @@ from skorch.dataset import unpack_data
 from skorch.utils import is_dataset, to_numpy, to_tensor
 
 from ..encoders import LinearHead, build_encoder, output_width
-from ._device import cuda_index, resolve_device
+from .._checks import check_int
+from ._device import check_device, cuda_index, resolve_device
 from ._inputs import check_inputs
 from ._network import MultimodalNetwork
 from ._seeding import derive_seed, draw_seed
@@ -97,6 +99,46 @@ class MultimodalNetMixin:
         if auto:
             self.__dict__["device"] = "auto"
 
+    # ------------------------------------------------------------------ saved state
+    def load_params(self, f_params=None, f_optimizer=None, f_criterion=None, f_history=None,
+                    checkpoint=None, use_safetensors=False, **kwargs):
+        """Load saved parameters, optimizer, criterion and history (see skorch's ``load_params``).
+
+        Each file is loaded on its own, so that a truncated or corrupt one (an interrupted save,
+        say) raises a ``ValueError`` that names it.
+        """
+        def load(key, path):
+            try:
+                NeuralNet.load_params(self, use_safetensors=use_safetensors, **{key: path})
+            except FileNotFoundError:
+                raise
+            except (RuntimeError, OSError, EOFError, ValueError, KeyError,
+                    pickle.UnpicklingError) as exc:
+                raise ValueError(
+                    f"could not load {key}={path!r}: the file is truncated or corrupt, or was "
+                    f"saved from a different network ({type(exc).__name__}: {exc})"
+                ) from exc
+
+        files = {}
+        if checkpoint is not None:
+            if not self.initialized_:
+                self.initialize()
+            if f_history is None and checkpoint.f_history is not None:
+                # the checkpoint's file names are formatted from the history: load it first
+                load("f_history", checkpoint.f_history_)
+            files.update(checkpoint.get_formatted_files(self))
+            files.pop("f_pickle", None)
+            files.pop("f_history", None)
+        files.update(kwargs)
+        for key, value in (("f_params", f_params), ("f_optimizer", f_optimizer),
+                           ("f_criterion", f_criterion), ("f_history", f_history)):
+            if value:
+                files[key] = value
+        # the history first, as skorch does
+        for key in sorted(files, key=lambda k: k != "f_history"):
+            if files[key] is not None:
+                load(key, files[key])
+
     # ------------------------------------------------------------------ callbacks
     def _add_progress_bar(self, callbacks):
         if self.progress_bar:
@@ -110,6 +152,7 @@ class MultimodalNetMixin:
         Returns the validated inputs and training targets, so that ``fit`` does not check them
         twice.
         """
+        self._check_training_parameters()
         self._check_hyperparameters()
         mapping = self._as_mapping(X)
         modalities = self._fit_modalities(mapping)
@@ -122,6 +165,15 @@ class MultimodalNetMixin:
         targets = self._fit_targets(y, len(next(iter(inputs.values()))))
         self.seed_ = draw_seed(self.random_state)
         return inputs, targets
+
+    def _check_training_parameters(self):
+        """Parameters every estimator shares: epochs, batch size, device."""
+        check_int(self.max_epochs, "max_epochs", minimum=1)
+        batch_size = check_int(self.batch_size, "batch_size")
+        if batch_size < 1 and batch_size != -1:
+            raise ValueError(f"batch_size must be >= 1, or -1 for the whole data set in one "
+                             f"batch; got {batch_size}.")
+        check_device(self.__dict__.get("device_requested_", self.device))
 
     def initialize(self, X=None, y=None):
         """Build the network for data like ``X, y`` and initialise everything, without training.
@@ -141,6 +193,7 @@ class MultimodalNetMixin:
         if X is not None:
             self._prepare(X, y)
         requested = self.__dict__.get("device_requested_", self.device)
+        check_device(requested)
         if isinstance(requested, str) and requested == "auto":
             self.device_requested_ = "auto"
             self.device = resolve_device("auto")
@@ -196,6 +249,7 @@ class MultimodalNetMixin:
             raise TypeError(
                 f"{type(self).__name__}.fit got unexpected keyword arguments {sorted(fit_params)}."
             )
+        self._check_training_parameters()  # set_params may have changed them since
         with self._forked_rng(), self._threads():
             NeuralNet.partial_fit(self, inputs, targets, _routing_method=routing)
         return self

@@ -49,7 +49,18 @@ def check_modality_array(X, name):
         return check_tensor(X, name)
     if sp.issparse(X):
         raise TypeError(f"{name} is a sparse matrix; pass a dense array (X.toarray()).")
-    return check_array(X, dtype=np.float32, allow_nd=True, ensure_2d=True, input_name=name)
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None and getattr(dtype, "kind", None) in ("U", "S"):
+        raise TypeError(
+            f"{name} must hold numbers; got an array of strings (dtype {dtype}). Turn text into "
+            "features first (for example with PretrainedTextFeatures)."
+        )
+    try:
+        return check_array(X, dtype=np.float32, allow_nd=True, ensure_2d=True, input_name=name)
+    except (ValueError, TypeError) as exc:
+        if name in str(exc):
+            raise
+        raise type(exc)(f"{name} must be an array of numbers: {exc}") from exc
 
 
 def n_samples(X):
@@ -89,12 +100,42 @@ def check_inputs(X, modalities, name="X"):
     return arrays
 
 
+def _as_object_array(y):
+    try:
+        return np.asarray(y, dtype=object)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"y must be a 1-D sequence of class labels; got {type(y).__name__} "
+                         f"that is not one array: {exc}") from exc
+
+
+def _check_label_kinds(y):
+    """Class labels of one kind: all text or all numbers, none missing."""
+    flat = y.ravel()
+    missing = [v for v in flat if v is None or (isinstance(v, (float, np.floating)) and v != v)]
+    if missing:
+        raise ValueError(f"y contains missing labels (None or NaN); got {missing[:3]}.")
+    is_text = np.array([isinstance(v, (str, bytes, np.str_, np.bytes_)) for v in flat], bool)
+    if is_text.any() and not is_text.all():
+        kinds = sorted({type(v).__name__ for v in flat})
+        raise TypeError(
+            f"y must hold class labels of one kind, all text or all numbers; got a mix of "
+            f"{kinds} (e.g. {flat[is_text][:1].tolist() + flat[~is_text][:1].tolist()})."
+        )
+
+
 def check_classification_y(y, estimator_name, regressor_name):
     """1-D class labels; a clear error for continuous or multi-output targets."""
     if y is None:
         raise ValueError(f"{estimator_name} requires y to be passed, but the target y is None; "
                          "it needs class labels.")
-    y = np.asarray(y.cpu() if isinstance(y, torch.Tensor) else y)
+    if isinstance(y, torch.Tensor):
+        y = y.cpu()
+    elif not isinstance(y, np.ndarray) and not hasattr(y, "__array__"):
+        # look at the labels before numpy turns the numbers of a mixed list into text
+        _check_label_kinds(_as_object_array(y))
+    y = np.asarray(y)
+    if y.dtype == object:
+        _check_label_kinds(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     if y.ndim != 1:

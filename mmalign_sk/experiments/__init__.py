@@ -5,7 +5,10 @@
   (Tjandrasuwita et al., ICML 2025).
 * :func:`strategic_alignment_study` (and :func:`strategic_alignment_study_real`): unimodal accuracy
   and alignment against the weight of an explicit alignment loss (Fang, Zhang & Chan, 2025).
-* :func:`reproduce`: either study end to end, with its table, figures and summary written to a
+* :func:`vision_language_study`: alignment of language models with vision models on
+  image-caption pairs against model size, and as captions gain information the image does not
+  hold; :func:`mmimdb_study`: whether more alignment means better genre prediction on MM-IMDb.
+* :func:`reproduce`: any study end to end, with its table, figures and summary written to a
   folder (the ``mmalign reproduce`` command).
 """
 
@@ -17,8 +20,15 @@ from ._emergence import (
     EMERGENCE_REAL_QUICK,
     emergence_study,
     emergence_study_real,
-    summarize_emergence,
-    summarize_emergence_real,
+)
+from ._emergence_summary import summarize_emergence, summarize_emergence_real
+from ._mmimdb_study import (
+    MMIMDB_FULL,
+    MMIMDB_QUICK,
+    clip_finetune,
+    linear_probe_f1,
+    mmimdb_study,
+    summarize_mmimdb,
 )
 from ._real import REAL_DATASETS, load_real_dataset
 from ._reproduce import reproduce
@@ -33,12 +43,28 @@ from ._strategic import (
     summarize_strategic,
 )
 from ._table import StudyTable
+from ._vision_language import (
+    IMAGE_MODELS_FULL,
+    IMAGE_MODELS_QUICK,
+    TEXT_MODELS_FULL,
+    TEXT_MODELS_QUICK,
+    VISION_LANGUAGE_FULL,
+    VISION_LANGUAGE_QUICK,
+    extend_captions,
+    model_family,
+    summarize_vision_language,
+    vision_language_study,
+)
 
 __all__ = [
     "EMERGENCE_FULL",
     "EMERGENCE_QUICK",
     "EMERGENCE_REAL_FULL",
     "EMERGENCE_REAL_QUICK",
+    "IMAGE_MODELS_FULL",
+    "IMAGE_MODELS_QUICK",
+    "MMIMDB_FULL",
+    "MMIMDB_QUICK",
     "REAL_DATASETS",
     "ResultCache",
     "STRATEGIC_FULL",
@@ -47,13 +73,25 @@ __all__ = [
     "STRATEGIC_REAL_QUICK",
     "STRATEGIC_SETTINGS",
     "StudyTable",
+    "TEXT_MODELS_FULL",
+    "TEXT_MODELS_QUICK",
+    "VISION_LANGUAGE_FULL",
+    "VISION_LANGUAGE_QUICK",
+    "clip_finetune",
     "emergence_study",
     "emergence_study_real",
+    "extend_captions",
+    "linear_probe_f1",
     "load_real_dataset",
+    "mmimdb_study",
+    "model_family",
     "reproduce",
     "strategic_alignment_study",
     "strategic_alignment_study_real",
     "summarize_emergence",
     "summarize_emergence_real",
+    "summarize_mmimdb",
     "summarize_strategic",
+    "summarize_vision_language",
+    "vision_language_study",
 ]

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 
@@ -56,19 +57,35 @@ class ResultCache:
         return self.directory / f"cell-{digest}.json"
 
     def get(self, params):
-        """The stored result of the cell ``params``, or None when it has not finished yet."""
+        """The stored result of the cell ``params``, or None when it has not finished yet.
+
+        A cell file that cannot be read (invalid UTF-8 or JSON, or not a record of ``params`` and
+        ``result``) counts as not finished, with a ``RuntimeWarning`` naming it.
+        """
         if self.directory is None:
             return None
         path = self._path(params)
         if not path.is_file():
             return None
+        # any unreadable cell (an interrupted write, a file edited or damaged by hand) counts as
+        # missing: it is computed again and overwritten
         try:
-            record = json.loads(path.read_text())
-        except json.JSONDecodeError:
-            return None  # a cell whose write was interrupted is simply computed again
-        if record.get("params") != json.loads(_canonical(params)):
+            record = json.loads(path.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            return self._unreadable(path, f"{type(exc).__name__}: {exc}")
+        if not isinstance(record, dict) or "params" not in record or "result" not in record:
+            shape = sorted(record) if isinstance(record, dict) else type(record).__name__
+            return self._unreadable(path, f"expected an object with 'params' and 'result'; "
+                                          f"got {shape}")
+        if record["params"] != json.loads(_canonical(params)):
             return None
         return record["result"]
+
+    @staticmethod
+    def _unreadable(path, reason):
+        warnings.warn(f"cached cell {path} is unreadable ({reason}); computing it again.",
+                      RuntimeWarning, stacklevel=3)
+        return None
 
     def put(self, params, result):
         """Store ``result`` (JSON-serialisable) for the cell ``params``, atomically."""
@@ -77,9 +94,14 @@ class ResultCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         record = {"params": json.loads(_canonical(params)), "result": result}
         fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(record, fh, default=_numpy_scalar)
-        os.replace(tmp, self._path(params))
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(record, fh, default=_numpy_scalar)
+            os.replace(tmp, self._path(params))
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
 
     def __len__(self):
         if self.directory is None or not self.directory.is_dir():

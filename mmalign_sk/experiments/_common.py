@@ -2,15 +2,16 @@
 rank correlations and cell keys."""
 
 import numbers
-import warnings
 
 import numpy as np
-from scipy.stats import ConstantInputWarning, spearmanr
+from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV, ParameterGrid, PredefinedSplit
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import ParameterGrid, PredefinedSplit
 
 from .._checks import check_int
 from ..datasets import paper_split
+from ._correlation import correlation
 
 
 def progress_bar(total, desc, enabled):
@@ -40,39 +41,58 @@ def cache_settings(settings):
     return {k: v for k, v in settings.items() if k not in ("device", "n_jobs")}
 
 
-def fit_selected(estimator, grid, X, y, train, val, scoring="accuracy", n_jobs=None):
-    """Fit ``estimator`` on the rows ``train`` with the parameters of ``grid`` that score best on ``val``.
+def fit_candidates(estimator, grid, X, y, train, val, scoring="accuracy", n_jobs=None):
+    """Every candidate of ``grid`` fitted on the rows ``train`` and scored on the rows ``val``.
 
-    The candidates are compared by :class:`~sklearn.model_selection.GridSearchCV` on a
-    :class:`~sklearn.model_selection.PredefinedSplit` (one fold: train on ``train``, score on
-    ``val``); the winner is then refitted on ``train`` alone, so the validation rows never enter
-    the final model and the test rows are never seen. A grid with one candidate is fitted directly.
+    This is what :class:`~sklearn.model_selection.GridSearchCV` does on a one-fold
+    :class:`~sklearn.model_selection.PredefinedSplit` (train on ``train``, score on ``val``), but
+    the fitted candidates are kept: each is a model in its own right (the winner needs no refit,
+    it was trained on ``train`` alone), and the test rows are never seen.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Cloned for every candidate.
+    grid : dict or list of dict
+        A :class:`~sklearn.model_selection.ParameterGrid` specification.
+    X, y : indexable
+    train, val : array of int
+        Row indices.
+    scoring : str or callable, default="accuracy"
+        As in :func:`~sklearn.metrics.check_scoring`.
+    n_jobs : int, optional
+        Candidates fitted in parallel (joblib).
 
     Returns
     -------
-    estimator : fitted estimator
-    best_params : dict
+    candidates : list of dict
+        ``{"params", "model", "val_score"}`` in the grid's order.
+    best : int
+        Index of the best validation score (the first among ties, as GridSearchCV ranks them).
     """
-    candidates = list(ParameterGrid(grid))
-    if len(candidates) == 1:
-        best = candidates[0]
+    scorer = check_scoring(estimator, scoring=scoring)
+
+    def fit(params):
+        model = clone(estimator).set_params(**params).fit(X[train], y[train])
+        return model, float(scorer(model, X[val], y[val]))
+
+    params = list(ParameterGrid(grid))
+    if n_jobs in (None, 1) or len(params) == 1:
+        fitted = [fit(p) for p in params]
     else:
-        rows, fold = train_then_validate(train, val)
-        search = GridSearchCV(estimator, grid, scoring=scoring, cv=fold, refit=False, n_jobs=n_jobs)
-        search.fit(X[rows], y[rows])
-        best = search.best_params_
-    fitted = clone(estimator).set_params(**best).fit(X[train], y[train])
-    return fitted, {k: _plain(v) for k, v in best.items()}
+        fitted = Parallel(n_jobs=n_jobs)(delayed(fit)(p) for p in params)
+    candidates = [
+        {"params": {k: _plain(v) for k, v in p.items()}, "model": model, "val_score": score}
+        for p, (model, score) in zip(params, fitted)
+    ]
+    scores = np.array([c["val_score"] for c in candidates])
+    best = int(np.flatnonzero(scores == np.nanmax(scores))[0]) if np.any(~np.isnan(scores)) else 0
+    return candidates, best
 
 
 def spearman(x, y):
     """Spearman's rank correlation of two sequences; NaN when either is constant or too short."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return float("nan")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConstantInputWarning)
-        return float(spearmanr(x, y).statistic)
+    return correlation(x, y, "spearman")
 
 
 def nan_mean(values):

@@ -20,12 +20,10 @@ from ._common import (
     check_positive_floats,
     check_seed_list,
     check_values,
-    fit_selected,
-    mean_by,
-    nan_mean,
-    spearman,
+    fit_candidates,
     split_indices,
 )
+from ._emergence_summary import _finding  # noqa: F401 (the strategic study's findings use it)
 from ._real import load_real_dataset
 from ._runner import run_cells
 from ._table import StudyTable
@@ -46,14 +44,15 @@ EMERGENCE_FULL = dict(
     reference_epochs=50,
 )
 
-#: A reduced grid that runs in a few minutes on a 2-core CPU.
+#: A reduced grid that runs in a few minutes on a 2-core CPU: 3 learning rates x 2 encoder
+#: depths = 6 models of x2 per (r, depth) cell.
 EMERGENCE_QUICK = dict(
     n_redundant=(0, 2, 4, 6, 8),
     depths=(0, 2, 4, 6),
     encoder_depths=(1, 3),
     seeds=(0,),
     n_samples=8192,
-    lr=(1e-2,),
+    lr=(3e-3, 1e-2, 3e-2),
     weight_decay=(0.0,),
     max_epochs=40,
     reference_epochs=40,
@@ -80,10 +79,12 @@ def _unimodal(modality, encoder, depth, epochs, seed, settings):
 
 
 def _train(modality, encoder, depth, epochs, seed, data, split, settings):
-    """A unimodal classifier whose lr and weight decay are chosen on the validation split."""
+    """Unimodal classifiers, one per candidate of the lr x weight-decay grid, each trained on the
+    training split and scored on the validation and test splits; ``[(model, stats)]`` in grid
+    order, ``stats["selected"]`` marking the best validation accuracy."""
     grid = {"lr": settings["lr"], "optimizer__weight_decay": settings["weight_decay"]}
     train, val, test = split
-    model, best = fit_selected(
+    candidates, best = fit_candidates(
         _unimodal(modality, encoder, depth, epochs, seed, settings),
         grid,
         data.X,
@@ -91,12 +92,21 @@ def _train(modality, encoder, depth, epochs, seed, data, split, settings):
         train,
         val,
     )
-    accuracy = float(model.score(data.X[test], data.y[test]))
-    return model, {
-        "accuracy": accuracy,
-        "lr": best["lr"],
-        "weight_decay": best["optimizer__weight_decay"],
-    }
+    return [
+        (c["model"], {
+            "lr": c["params"]["lr"],
+            "weight_decay": c["params"]["optimizer__weight_decay"],
+            "selected": i == best,
+            "val_accuracy": c["val_score"],
+            "accuracy": float(c["model"].score(data.X[test], data.y[test])),
+        })
+        for i, c in enumerate(candidates)
+    ]
+
+
+def _train_selected(*args):
+    """The candidate of :func:`_train` with the best validation accuracy: ``(model, stats)``."""
+    return next(pair for pair in _train(*args) if pair[1]["selected"])
 
 
 def _align(layers_a, layers_b, settings):
@@ -125,7 +135,7 @@ def _reference_cell(cell, data, split, encoder, settings):
     cells that compare against it; its result is its test statistics and its layers on the
     alignment samples (float32 values, which JSON stores exactly)."""
     modality = cell["modality"]
-    model, stats = _train(
+    model, stats = _train_selected(
         modality,
         encoder,
         settings["reference_depth"],
@@ -140,21 +150,25 @@ def _reference_cell(cell, data, split, encoder, settings):
 
 
 def _pair_cell(cell, data, split, encoder, reference, settings):
-    """Second stage: a model of ``cell["modality"]`` of the cell's encoder depth, trained and
-    compared layer by layer with its reference (the first stage's result)."""
+    """Second stage: the models of ``cell["modality"]`` of the cell's encoder depth, one per
+    candidate of the validation grid, each compared layer by layer with the reference (the first
+    stage's result); ``{"rows": [...], "layers": [...]}``, one entry per candidate."""
     modality = cell["modality"]
-    model, stats = _train(
+    trained = _train(
         modality, encoder, cell["encoder_depth"], settings["max_epochs"], cell["seed"], data,
         split, settings,
     )
-    layers_b = _alignment_layers(model, modality, data, split, settings)
-    layers_a = [np.asarray(h, dtype=layers_b[0].dtype) for h in reference["layers"]]
-    alignment = _align(layers_a, layers_b, settings)
-    row = {k: cell[k] for k in _ROW_KEYS if k in cell}
-    return {
-        "row": _cell_row(row, reference["stats"], stats, alignment, settings["metrics"]),
-        "layers": {m: alignment[m]["scores"] for m in settings["metrics"]},
-    }
+    layers_a = None
+    keys = {k: cell[k] for k in _ROW_KEYS if k in cell}
+    rows, layers = [], []
+    for model, stats in trained:
+        layers_b = _alignment_layers(model, modality, data, split, settings)
+        if layers_a is None:
+            layers_a = [np.asarray(h, dtype=layers_b[0].dtype) for h in reference["layers"]]
+        alignment = _align(layers_a, layers_b, settings)
+        rows.append(_cell_row(keys, reference["stats"], stats, alignment, settings["metrics"]))
+        layers.append({m: alignment[m]["scores"] for m in settings["metrics"]})
+    return {"rows": rows, "layers": layers}
 
 
 #: The cell keys that are columns of the study's table.
@@ -163,14 +177,17 @@ _ROW_KEYS = ("r", "uniqueness", "depth", "dataset", "modality_a", "modality_b", 
 
 
 def _cell_row(cell, ref_stats, stats, alignment, metrics):
+    """One x2 model of a cell: its settings, accuracies and alignment with the reference."""
     row = dict(cell)
     row.update(
-        acc_a=ref_stats["accuracy"],
-        acc_b=stats["accuracy"],
-        lr_a=ref_stats["lr"],
-        weight_decay_a=ref_stats["weight_decay"],
         lr_b=stats["lr"],
         weight_decay_b=stats["weight_decay"],
+        selected=stats["selected"],
+        val_acc_b=stats["val_accuracy"],
+        acc_b=stats["accuracy"],
+        acc_a=ref_stats["accuracy"],
+        lr_a=ref_stats["lr"],
+        weight_decay_a=ref_stats["weight_decay"],
     )
     for m in metrics:
         row[f"align_{m}"] = alignment[m]["max"]
@@ -239,6 +256,15 @@ def _key(cell):
     return json.dumps(cell, sort_keys=True)
 
 
+def _table(results, return_layers):
+    """The study's table, one row per model of the pair cells' results (and the layer matrices
+    by row index)."""
+    rows = [row for result in results for row in result["rows"]]
+    matrices = [m for result in results for m in result["layers"]]
+    table = StudyTable(rows)
+    return (table, dict(enumerate(matrices))) if return_layers else table
+
+
 def emergence_study(
     n_redundant=EMERGENCE_FULL["n_redundant"],
     depths=EMERGENCE_FULL["depths"],
@@ -270,12 +296,15 @@ def emergence_study(
     transforms modality x2, see :func:`~mmalign_sk.datasets.make_redundancy_dataset`), a
     classifier of x1 (the *reference*: an MLP of depth ``reference_depth``, trained
     ``reference_epochs``) and classifiers of x2 with MLP encoders of each depth in
-    ``encoder_depths`` (trained ``max_epochs``) are trained on the 70% training split; their
-    learning rate and weight decay are chosen on the 15% validation split with
-    :class:`~sklearn.model_selection.GridSearchCV`; accuracies are measured on the 15% test split.
-    The alignment of each pair of models is the maximum over layer pairs of the metric between
-    their hidden representations of the first ``alignment_samples`` test samples (the paper's
-    batch of 512).
+    ``encoder_depths`` (trained ``max_epochs``) are trained on the 70% training split, one per
+    candidate of the learning-rate x weight-decay grid; the candidate with the best accuracy on
+    the 15% validation split is the *selected* model (for the reference, the only one kept);
+    accuracies are measured on the 15% test split. Every candidate of x2 is a row of the table: a
+    fitted model with a test accuracy and an alignment, so that whether alignment predicts
+    performance can be asked across the models of one dataset (see
+    :func:`summarize_emergence`). The alignment of each pair of models is the maximum over layer
+    pairs of the metric between their hidden representations of the first ``alignment_samples``
+    test samples (the paper's batch of 512).
 
     The defaults are the paper's settings (``EMERGENCE_FULL``); ``EMERGENCE_QUICK`` is a grid
     that runs in minutes on a laptop CPU. Our choices where the paper is silent:
@@ -294,7 +323,7 @@ def emergence_study(
         Training seeds (``random_state`` of the models); an int n means ``range(n)``.
     n_samples : int, default=65536
     lr, weight_decay : sequence of float
-        The validation grid (AdamW), per model.
+        The validation grid (AdamW); every candidate of x2 is trained, scored and kept.
     max_epochs, reference_epochs : int, default=300, 50
         Epochs of the x2 models and of the reference model.
     reference_depth : int, default=1
@@ -310,8 +339,9 @@ def emergence_study(
     alignment_samples : int, default=512
     device : str, default="auto"
     n_jobs : int, optional
-        Models trained at once, each on one thread (joblib; ``-1``: every core; a dask backend
-        works too). The results do not depend on it.
+        Cells (the candidates of one encoder depth and seed) trained at once, each on one
+        thread (joblib; ``-1``: every core; a dask backend works too). The results do not depend
+        on it.
     cache_dir : str or Path, optional
         Finished cells are stored here and skipped when the study is run again.
     progress : bool, default=True
@@ -324,12 +354,15 @@ def emergence_study(
     Returns
     -------
     table : StudyTable
-        One row per (r, depth, encoder depth, seed): ``r``, ``uniqueness``, ``depth``,
-        ``encoder_depth``, ``seed``, ``acc_a`` / ``acc_b`` (test accuracy of the x1 / x2 model),
-        the chosen ``lr_*`` and ``weight_decay_*``, and for every metric ``align_<metric>``
-        (maximum over layer pairs) and ``align_<metric>_last`` (last layers).
+        One row per x2 model, that is per (r, depth, encoder depth, seed, candidate): ``r``,
+        ``uniqueness``, ``depth``, ``encoder_depth``, ``seed``, the candidate's ``lr_b`` and
+        ``weight_decay_b``, ``selected`` (best validation accuracy among the candidates of its
+        encoder depth and seed), ``val_acc_b`` and ``acc_b`` (validation and test accuracy of the
+        x2 model), ``acc_a``, ``lr_a`` and ``weight_decay_a`` of the reference, and for every
+        metric ``align_<metric>`` (maximum over layer pairs) and ``align_<metric>_last`` (last
+        layers).
     layers : dict, optional
-        If ``return_layers``.
+        If ``return_layers``: ``{row index: {metric: layer x layer matrix}}``.
 
     See Also
     --------
@@ -419,121 +452,7 @@ def emergence_study(
         progress,
         "emergence",
     )
-    rows = [result["row"] for result in results]
-    layers = {i: result["layers"] for i, result in enumerate(results)}
-    table = StudyTable(rows)
-    return (table, layers) if return_layers else table
-
-
-def _finding(claim, holds, evidence):
-    return {"finding": claim, "holds": bool(holds), "evidence": evidence}
-
-
-def summarize_emergence(table, metric="mutual_knn"):
-    """The emergence paper's findings, computed from a table of :func:`emergence_study`.
-
-    Alignment is averaged over encoder depths and seeds where a finding compares settings;
-    correlations are Spearman's rho over all the cells they name.
-
-    Parameters
-    ----------
-    table : StudyTable
-        The study's table.
-    metric : str, default="mutual_knn"
-        Which alignment column (``align_<metric>``) to summarise.
-
-    Returns
-    -------
-    summary : dict
-        ``by_redundancy`` (StudyTable, one row per r): the mean alignment at the lowest and the
-        highest heterogeneity depth, ``rho_align_depth`` (alignment vs depth) and
-        ``rho_align_acc`` (alignment vs the x2 model's accuracy, over every cell with that r);
-        ``by_depth`` (StudyTable, one row per depth): the mean alignment at the lowest and the
-        highest r and ``rho_align_uniqueness``; ``findings``: a list of
-        ``{"finding", "holds", "evidence"}``, the paper's three qualitative findings checked on
-        this table.
-
-    Examples
-    --------
-    >>> from mmalign_sk.experiments import StudyTable, summarize_emergence
-    >>> rows = [dict(r=r, uniqueness=8 - r, depth=d, encoder_depth=1, seed=0,
-    ...              acc_b=0.5 + r / 20 - d / 40, align_mutual_knn=0.05 * r / (1 + d) + 0.01 * d)
-    ...         for r in (0, 4, 8) for d in (0, 2, 4)]
-    >>> summary = summarize_emergence(StudyTable(rows))
-    >>> [f["holds"] for f in summary["findings"]]
-    [True, True, True]
-    """
-    column = f"align_{metric}"
-    if column not in table.columns:
-        known = [c[6:] for c in table.columns if c.startswith("align_") and not c.endswith("_last")]
-        raise ValueError(
-            f"the table has no alignment column for metric {metric!r}; it has {known}."
-        )
-    rs, depths = sorted(set(table["r"].tolist())), sorted(set(table["depth"].tolist()))
-    align = mean_by(table, ("r", "depth"), column)
-
-    by_r = []
-    for r in rs:
-        sub = table.filter(r=r)
-        by_r.append(
-            {
-                "r": r,
-                "uniqueness": int(sub["uniqueness"][0]),
-                f"align_depth_{depths[0]}": align[(r, depths[0])],
-                f"align_depth_{depths[-1]}": align[(r, depths[-1])],
-                "rho_align_depth": spearman(sub["depth"], sub[column]),
-                "rho_align_acc": spearman(sub[column], sub["acc_b"]),
-                "n_cells": len(sub),
-            }
-        )
-    by_depth = []
-    for d in depths:
-        means = [align[(r, d)] for r in rs]
-        by_depth.append(
-            {
-                "depth": d,
-                f"align_r_{rs[0]}": means[0],
-                f"align_r_{rs[-1]}": means[-1],
-                "rho_align_uniqueness": spearman([8 - r for r in rs], means),
-            }
-        )
-    by_r, by_depth = StudyTable(by_r), StudyTable(by_depth)
-
-    findings = []
-    rho_u = by_depth["rho_align_uniqueness"]
-    findings.append(
-        _finding(
-            "alignment falls as uniqueness grows, at every depth",
-            len(rs) > 1 and np.all(rho_u < 0),
-            "Spearman rho(uniqueness, alignment) per depth: "
-            + ", ".join(f"{d}: {v:+.2f}" for d, v in zip(depths, rho_u)),
-        )
-    )
-    rho_d = by_r["rho_align_depth"]
-    high = [r for r in rs if r >= 4] or rs
-    high_rho = [v for r, v in zip(rs, rho_d) if r in high]
-    findings.append(
-        _finding(
-            "greater heterogeneity lowers the alignment that emerges",
-            len(depths) > 1 and nan_mean(high_rho) < 0,
-            "Spearman rho(depth, alignment) per r: "
-            + ", ".join(f"{r}: {v:+.2f}" for r, v in zip(rs, rho_d)),
-        )
-    )
-    rho_p = by_r["rho_align_acc"]
-    low = [v for r, v in zip(rs, rho_p) if r <= 2]
-    top = [v for r, v in zip(rs, rho_p) if r >= 6]
-    holds = bool(low and top and nan_mean(top) >= 0.5 and nan_mean(low) < 0.5)
-    findings.append(
-        _finding(
-            "alignment predicts performance when redundancy dominates (mean rho >= 0.5 over r >= 6), "
-            "weakly or not at all when uniqueness dominates (mean rho < 0.5 over r <= 2)",
-            holds,
-            "Spearman rho(alignment, accuracy of x2) per r: "
-            + ", ".join(f"{r}: {v:+.2f}" for r, v in zip(rs, rho_p)),
-        )
-    )
-    return {"by_redundancy": by_r, "by_depth": by_depth, "findings": findings}
+    return _table(results, return_layers)
 
 
 #: Real-data settings (section 6 of the paper: Transformer encoders, 3 seeds, its lr / wd grid).
@@ -547,10 +466,11 @@ EMERGENCE_REAL_FULL = dict(
     n_labelled=None,
 )
 
+#: 3 learning rates x 2 encoder depths = 6 models of modality b per modality pair.
 EMERGENCE_REAL_QUICK = dict(
     encoder_depths=(1, 2),
     seeds=(0,),
-    lr=(1e-3,),
+    lr=(1e-3, 5e-4, 1e-4),
     weight_decay=(0.0,),
     max_epochs=10,
     reference_epochs=10,
@@ -598,9 +518,11 @@ def emergence_study_real(
 
     For every pair (a, b) of the dataset's modalities, a classifier of a with an encoder of depth
     ``reference_depth`` and classifiers of b with encoders of each depth in ``encoder_depths``
-    are trained on the official training split (learning rate and weight decay chosen on the
-    validation split), scored on the test split, and compared layer by layer on the first
-    ``alignment_samples`` test samples. Affect datasets (MOSI, MOSEI, MUStARD, UR-FUNNY) use
+    are trained on the official training split, one per candidate of the learning-rate x
+    weight-decay grid (the reference: the candidate with the best validation score), scored on
+    the test split, and compared layer by layer on the first ``alignment_samples`` test
+    samples. Every candidate of b is a row, so :func:`summarize_emergence_real` correlates
+    alignment and accuracy across the models of each dataset and modality pair. Affect datasets (MOSI, MOSEI, MUStARD, UR-FUNNY) use
     Transformer encoders (width = feature width, one head, mean pooling) and their binary task;
     AV-MNIST uses small CNNs. See :data:`~mmalign_sk.experiments.REAL_DATASETS`.
 
@@ -623,9 +545,11 @@ return_layers
     Returns
     -------
     table : StudyTable
-        One row per (pair, encoder depth, seed): ``dataset``, ``modality_a``, ``modality_b``,
-        ``encoder_depth``, ``seed``, ``acc_a``, ``acc_b``, the chosen ``lr_*`` /
-        ``weight_decay_*`` and ``align_<metric>`` / ``align_<metric>_last``.
+        One row per model of modality b, that is per (pair, encoder depth, seed, candidate of
+        the validation grid): ``dataset``, ``modality_a``, ``modality_b``, ``encoder_depth``,
+        ``seed``, the candidate's ``lr_b`` / ``weight_decay_b``, ``selected``, ``val_acc_b``,
+        ``acc_b``, the reference's ``acc_a``, ``lr_a`` / ``weight_decay_a``, and
+        ``align_<metric>`` / ``align_<metric>_last``.
     layers : dict, optional
         If ``return_layers``.
 
@@ -694,54 +618,4 @@ return_layers
         progress,
         f"emergence {dataset}",
     )
-    rows = [result["row"] for result in results]
-    layers = {i: result["layers"] for i, result in enumerate(results)}
-    table = StudyTable(rows)
-    return (table, layers) if return_layers else table
-
-
-def summarize_emergence_real(table, metric="mutual_knn"):
-    """Per modality pair: mean accuracies and alignment, and Spearman's rho(alignment, accuracy of b).
-
-    Parameters
-    ----------
-    table : StudyTable
-        From :func:`emergence_study_real`.
-    metric : str, default="mutual_knn"
-        Which alignment column (``align_<metric>``) to summarise.
-
-    Returns
-    -------
-    StudyTable
-        One row per (modality_a, modality_b): ``pair``, mean ``acc_a``, ``acc_b`` and
-        ``align_<metric>``, ``rho_align_acc`` and ``n_cells``.
-
-    Examples
-    --------
-    >>> from mmalign_sk.experiments import StudyTable, summarize_emergence_real
-    >>> rows = [dict(modality_a="text", modality_b="vision", encoder_depth=d, acc_a=0.7,
-    ...              acc_b=0.5 + d / 10, align_mutual_knn=0.1 * d) for d in (1, 2, 3)]
-    >>> summary = summarize_emergence_real(StudyTable(rows))
-    >>> summary["pair"].tolist(), float(summary["rho_align_acc"][0])
-    (['text-vision'], 1.0)
-    """
-    column = f"align_{metric}"
-    out = []
-    pairs = []
-    for row in table:
-        pair = (row["modality_a"], row["modality_b"])
-        if pair not in pairs:
-            pairs.append(pair)
-    for a, b in pairs:
-        sub = table.filter(modality_a=a, modality_b=b)
-        out.append(
-            {
-                "pair": f"{a}-{b}",
-                "acc_a": float(np.mean(sub["acc_a"])),
-                "acc_b": float(np.mean(sub["acc_b"])),
-                column: float(np.mean(sub[column])),
-                "rho_align_acc": spearman(sub[column], sub["acc_b"]),
-                "n_cells": len(sub),
-            }
-        )
-    return StudyTable(out)
+    return _table(results, return_layers)

@@ -38,6 +38,21 @@ def scatter(table, x, y, groups, xlabel, ylabel, title=None):
     return fig, display
 
 
+def scatter_panels(table, x, y, panels, groups, xlabel, ylabel, title):
+    """One :class:`AlignmentScatterDisplay` per value of the column ``panels`` (titled
+    ``title.format(value)``), each coloured by ``groups``."""
+    values = sorted(set(table[panels].tolist()))
+    fig, axes = _figure(len(values))
+    displays = {}
+    for ax, value in zip(axes, values):
+        sub = table.filter(**{panels: value})
+        displays[value] = AlignmentScatterDisplay.from_arrays(
+            sub[x], sub[y], groups=sub[groups], xlabel=xlabel, ylabel=ylabel, ax=ax
+        )
+        ax.set_title(title.format(value))
+    return fig, displays
+
+
 def layer_heatmap(scores, metric, label_a, label_b, title):
     """A :class:`LayerAlignmentDisplay` of one cell's layer x layer matrix."""
     fig, (ax,) = _figure(1, 4.5, 3.6)

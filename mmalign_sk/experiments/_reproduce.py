@@ -18,9 +18,8 @@ from ._emergence import (
     EMERGENCE_REAL_QUICK,
     emergence_study,
     emergence_study_real,
-    summarize_emergence,
-    summarize_emergence_real,
 )
+from ._emergence_summary import summarize_emergence, summarize_emergence_real
 from ._strategic import (
     STRATEGIC_FULL,
     STRATEGIC_QUICK,
@@ -84,22 +83,25 @@ def _prepare(out_dir):
 def _emergence_figures(table, layers, out):
     column = f"align_{_HEADLINE}"
     ylabel = f"{_HEADLINE} (max over layers)"
+    chosen = [i for i, row in enumerate(table) if row.get("selected", True)]
+    selected = StudyTable([table.records[i] for i in chosen], columns=table.columns)
     panels = [
         ("uniqueness", column, "depth", "uniqueness (8 - r)", ylabel,
          "alignment vs uniqueness, by depth", "alignment_vs_uniqueness.png"),
         ("depth", column, "r", "heterogeneity depth", ylabel, "alignment vs heterogeneity, by r",
          "alignment_vs_heterogeneity.png"),
-        (column, "acc_b", "r", _HEADLINE, "test accuracy of x2", "performance vs alignment, by r",
-         "alignment_vs_performance.png"),
     ]
-    paths = [_figures.save(_figures.scatter(table, *panel[:-1])[0], out / panel[-1])
+    paths = [_figures.save(_figures.scatter(selected, *panel[:-1])[0], out / panel[-1])
              for panel in panels]
+    # every model, one panel per r, one colour (and one within-cell rho) per heterogeneity depth
+    fig, _ = _figures.scatter_panels(table, column, "acc_b", "r", "depth", _HEADLINE,
+                                     "test accuracy of x2", "r = {}: colour = heterogeneity depth")
+    paths.append(_figures.save(fig, out / "alignment_vs_performance.png"))
     # the most redundant, least heterogeneous cell with the deepest x2 encoder
-    rows = table.records
-    pick = max(range(len(rows)),
-               key=lambda i: (rows[i]["r"], -rows[i]["depth"], rows[i]["encoder_depth"]))
-    title = (f"r={rows[pick]['r']}, depth={rows[pick]['depth']}, "
-             f"x2 encoder depth {rows[pick]['encoder_depth']}")
+    pick = max(chosen, key=lambda i: (table.records[i]["r"], -table.records[i]["depth"],
+                                      table.records[i]["encoder_depth"]))
+    row = table.records[pick]
+    title = f"r={row['r']}, depth={row['depth']}, x2 encoder depth {row['encoder_depth']}"
     fig, _ = _figures.layer_heatmap(layers[pick][_HEADLINE], _HEADLINE, "x1", "x2", title)
     return paths + [_figures.save(fig, out / "layerwise_heatmap.png")]
 
@@ -129,16 +131,24 @@ def reproduce_emergence(out_dir, quick=False, dataset="synthetic", data_home=Non
         summary = summarize_emergence(table, _HEADLINE)
         figures = _draw(_emergence_figures, table, layers, out)
         sections = [
-            ("Alignment by redundancy (mutual kNN, max over layer pairs)",
+            ("Alignment by redundancy (mutual kNN, max over layer pairs; validated models)",
              summary["by_redundancy"].to_markdown()),
-            ("Alignment by heterogeneity depth", summary["by_depth"].to_markdown()),
+            ("Alignment by heterogeneity depth (validated models)",
+             summary["by_depth"].to_markdown()),
+            ("Alignment vs accuracy of x2 within each (r, depth) cell, across its models "
+             "(encoder depths x seeds x validation-grid candidates)",
+             summary["by_cell"].to_markdown()),
+            ("Within-cell correlation per r (mean and sd over depths), partial correlation "
+             "controlling for depth, and the pooled one for contrast",
+             summary["performance"].to_markdown()),
         ]
         findings = summary["findings"]
     else:
         preset = EMERGENCE_REAL_QUICK if quick else EMERGENCE_REAL_FULL
         table, layers = emergence_study_real(dataset, data_home=data_home, **preset, **common)
         figures = _draw(_emergence_real_figures, table, layers, out, dataset)
-        sections = [(f"{dataset}: alignment and accuracy per modality pair",
+        sections = [(f"{dataset}: alignment and accuracy per modality pair, correlated across each "
+                     "pair's models",
                      summarize_emergence_real(table, _HEADLINE).to_markdown())]
         findings = []
     (out / "layerwise.json").write_text(
@@ -201,8 +211,26 @@ def reproduce_strategic(out_dir, quick=False, dataset="synthetic", data_home=Non
     return table
 
 
+def _reproduce_vision_language(*args, **kwargs):
+    from ._reproduce_vision import reproduce_vision_language
+
+    return reproduce_vision_language(*args, **kwargs)
+
+
+def _reproduce_mmimdb(*args, **kwargs):
+    from ._reproduce_vision import reproduce_mmimdb
+
+    return reproduce_mmimdb(*args, **kwargs)
+
+
 #: study name -> function; each takes the keyword arguments of :func:`reproduce`.
-STUDIES = {"emergence": reproduce_emergence, "strategic": reproduce_strategic}
+STUDIES = {"emergence": reproduce_emergence, "strategic": reproduce_strategic,
+           "vision-language": _reproduce_vision_language, "mmimdb": _reproduce_mmimdb}
+#: the studies' own options, passed through :func:`reproduce`'s ``**options``
+STUDY_OPTIONS = {
+    "vision-language": ("text_models", "image_models", "n_samples", "local_files_only"),
+    "mmimdb": ("text_models", "image_models", "local_files_only"),
+}
 
 
 def reproduce(
@@ -216,14 +244,17 @@ def reproduce(
     device="auto",
     n_jobs=None,
     echo=True,
+    **options,
 ):
     """Run a paper's study end to end and write its table (CSV, JSON) and figures (PNG) to ``out_dir``.
 
     Parameters
     ----------
-    study : {"emergence", "strategic"}
-        Which paper's study: :func:`emergence_study` (Tjandrasuwita et al. 2025) or
-        :func:`strategic_alignment_study` (Fang et al. 2025).
+    study : {"emergence", "strategic", "vision-language", "mmimdb"}
+        Which paper's study: :func:`emergence_study` (Tjandrasuwita et al. 2025),
+        :func:`strategic_alignment_study` (Fang et al. 2025), :func:`vision_language_study`
+        (pretrained language and vision models on image-caption pairs found in
+        ``data_home/wit``) or :func:`mmimdb_study` (MM-IMDb in ``data_home/mmimdb``).
     out_dir : str or Path
         Output folder; finished cells are cached under ``out_dir/cache`` and skipped when rerun,
         so an interrupted run resumes where it stopped.
@@ -245,6 +276,10 @@ def reproduce(
         do not depend on it.
     echo : bool, default=True
         Print the summary.
+    **options
+        The pretrained-model studies' own options: ``text_models`` and ``image_models``
+        (replacing the preset's model lists), ``local_files_only``, and ``n_samples`` (pairs,
+        vision-language only).
 
     Returns
     -------
@@ -253,6 +288,10 @@ def reproduce(
     """
     if study not in STUDIES:
         raise ValueError(f"study must be one of {sorted(STUDIES)}; got {study!r}.")
+    unknown = sorted(set(options) - set(STUDY_OPTIONS.get(study, ())))
+    if unknown:
+        raise TypeError(f"the {study} study does not take the option(s) {unknown}; it takes "
+                        f"{list(STUDY_OPTIONS.get(study, ())) or 'none'}.")
     return STUDIES[study](
         out_dir=out_dir,
         quick=quick,
@@ -263,4 +302,5 @@ def reproduce(
         device=device,
         n_jobs=n_jobs,
         echo=echo,
+        **options,
     )

@@ -30,7 +30,9 @@ def single_threaded():
         yield
 
 
-def _compute(compute, cell, args):
+def _compute(compute, cell, args, one_thread):
+    if not one_thread:
+        return compute(cell, *args)
     with single_threaded():
         return compute(cell, *args)
 
@@ -46,7 +48,7 @@ def _check_n_jobs(n_jobs):
 
 
 def run_cells(cells, compute, *, inputs=None, cache=None, n_jobs=None, progress=True,
-              desc="cells"):
+              desc="cells", one_thread=True):
     """Compute ``compute(cell, *inputs(cell))`` for every cell not already in ``cache``.
 
     Parameters
@@ -72,6 +74,10 @@ def run_cells(cells, compute, *, inputs=None, cache=None, n_jobs=None, progress=
         Show a progress bar over the cells.
     desc : str, default="cells"
         The progress bar's label.
+    one_thread : bool, default=True
+        Run each cell with one intra-op thread (small networks). ``False`` leaves the thread
+        settings alone, for cells that run large models (and then results may depend on the
+        number of threads).
 
     Returns
     -------
@@ -96,14 +102,14 @@ def run_cells(cells, compute, *, inputs=None, cache=None, n_jobs=None, progress=
     todo = [i for i, result in enumerate(results) if result is None]
     with progress_bar(len(cells), desc, progress) as bar:
         bar.update(len(cells) - len(todo))
-        for i, result in _results(cells, todo, compute, inputs, n_jobs):
+        for i, result in _results(cells, todo, compute, inputs, n_jobs, one_thread):
             cache.put(cells[i], result)
             results[i] = result
             bar.update()
     return results
 
 
-def _results(cells, todo, compute, inputs, n_jobs):
+def _results(cells, todo, compute, inputs, n_jobs, one_thread):
     """``(index, result)`` for the cells ``todo``, as each finishes."""
 
     def arguments(i):
@@ -111,11 +117,11 @@ def _results(cells, todo, compute, inputs, n_jobs):
 
     if effective_n_jobs(n_jobs) == 1 or len(todo) <= 1:
         for i in todo:
-            yield i, _compute(compute, cells[i], arguments(i))
+            yield i, _compute(compute, cells[i], arguments(i), one_thread)
         return
-    tasks = (delayed(_indexed)(i, compute, cells[i], arguments(i)) for i in todo)
+    tasks = (delayed(_indexed)(i, compute, cells[i], arguments(i), one_thread) for i in todo)
     yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks)
 
 
-def _indexed(i, compute, cell, args):
-    return i, _compute(compute, cell, args)
+def _indexed(i, compute, cell, args, one_thread):
+    return i, _compute(compute, cell, args, one_thread)

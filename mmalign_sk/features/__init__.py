@@ -1,5 +1,6 @@
 """scikit-learn transformers: audio, text and image features, and per-modality preprocessing."""
 
+from ._cache import cached_layer_features, load_cached_layer_features
 from ._image import PretrainedImageFeatures
 from ._mfcc import MFCCTransformer
 from ._per_modality import PerModalityTransformer
@@ -11,5 +12,7 @@ __all__ = [
     "PerModalityTransformer",
     "PretrainedImageFeatures",
     "PretrainedTextFeatures",
+    "cached_layer_features",
+    "load_cached_layer_features",
     "make_character_tokenizer",
 ]

@@ -10,9 +10,15 @@ def resolve_device(device):
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        return torch.device(device)
+        resolved = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise ValueError(f"device must be 'auto' or a torch device; got {device!r}.") from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this machine; use "
+            "device='auto' (CUDA when present, else the CPU) or device='cpu'."
+        )
+    return resolved
 
 
 def resolve_dtype(dtype, device):

@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._device import check_positive_int, resolve_device, resolve_dtype
+from ._text import prefetch_hint
 
 POOLINGS = ("mean", "cls")
 _BLOCK_CONTAINERS = ("blocks", "stages", "layers")
@@ -44,11 +45,15 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    model : str or torch.nn.Module, default="vit_base_patch16_224"
-        A timm model name, or a model instance (used as is).
+    model : str, path-like or torch.nn.Module, default="vit_base_patch16_224"
+        A timm model name (``"vit_small_patch16_224.augreg_in21k"``), a folder written by
+        ``timm.models.save_for_hf`` (or ``"local-dir:<folder>"``, ``"hf-hub:<repo>"``), or a
+        model instance (used as is).
     pretrained : bool, default=True
         For a model name: load pretrained weights from ``checkpoint_path`` or, when that is None,
-        from the local Hugging Face cache (never from the network). False keeps random weights.
+        from the Hugging Face Hub, downloaded on first use into the Hugging Face cache
+        (``~/.cache/huggingface/hub`` or ``$HF_HOME/hub``) as timm does. False keeps random
+        weights.
     checkpoint_path : str or path-like, default=None
         Local weights file (``.safetensors``, ``.pth``) for a model name.
     model_kwargs : dict, default=None
@@ -64,6 +69,10 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
         ``"auto"`` uses CUDA when available.
     dtype : {"auto", "float32", "float16", "bfloat16"}, default="auto"
         Autocast precision: ``"auto"`` is bfloat16 (or float16) on CUDA, float32 on CPU.
+    local_files_only : bool, default=False
+        Look for pretrained weights only in the local cache, never on the network. (An
+        ``"hf-hub:<repo>"`` model is fetched by timm itself; set ``HF_HUB_OFFLINE=1`` to keep
+        it offline.)
 
     Attributes
     ----------
@@ -71,8 +80,16 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
         The model in eval mode.
     n_layers_ : int
         Number of blocks.
+    n_parameters_ : int
+        Number of parameters of the model.
     transform_ : callable
         timm's evaluation transform, used for images given as paths or PIL images.
+
+    Raises
+    ------
+    OSError
+        From :meth:`fit`, when pretrained weights can neither be found in the cache nor
+        downloaded; the message names the model and says how to pre-fetch it.
 
     Notes
     -----
@@ -94,7 +111,7 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
 
     def __init__(self, model="vit_base_patch16_224", pretrained=True, checkpoint_path=None,
                  model_kwargs=None, layer=-1, pooling="mean", batch_size=32, device="auto",
-                 dtype="auto"):
+                 dtype="auto", local_files_only=False):
         self.model = model
         self.pretrained = pretrained
         self.checkpoint_path = checkpoint_path
@@ -104,47 +121,72 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
         self.device = device
         self.dtype = dtype
+        self.local_files_only = local_files_only
 
     def _weights_file(self, model):
-        if self.checkpoint_path is not None:
-            path = os.fspath(self.checkpoint_path)
-            if not os.path.exists(path):
-                raise FileNotFoundError(f"checkpoint_path {path!r} does not exist.")
-            return path
+        """Path of the pretrained weights of a timm model name: downloaded on first use into the
+        Hugging Face cache (or found there), as timm does."""
         from huggingface_hub import hf_hub_download
 
-        repo = model.pretrained_cfg.get("hf_hub_id")
+        cfg = model.pretrained_cfg
+        repo, _, revision = (cfg.get("hf_hub_id") or "").partition("@")
+        if not repo:
+            raise ValueError(
+                f"timm model {self.model!r} has no Hugging Face weights (no hf_hub_id in its "
+                "pretrained config); pass checkpoint_path=<weights file>."
+            )
+        filenames = ([cfg["hf_hub_filename"]] if cfg.get("hf_hub_filename")
+                     else ["model.safetensors", "pytorch_model.bin"])
         errors = []
-        for filename in ("model.safetensors", "pytorch_model.bin"):
+        for filename in filenames:
             try:
-                return hf_hub_download(repo, filename, local_files_only=True)
-            except Exception as exc:  # noqa: BLE001 - any miss means "not cached"
+                return hf_hub_download(repo, filename, revision=revision or None,
+                                       local_files_only=self.local_files_only)
+            except Exception as exc:  # noqa: BLE001 - try the next file, report them all
                 errors.append(exc)
+        where = ("is not in the local Hugging Face cache (local_files_only=True)"
+                 if self.local_files_only else "could not be downloaded (no network?)")
         raise OSError(
-            f"Pretrained weights of timm model {self.model!r} (Hugging Face repository {repo!r}) "
-            "are not available locally and mmalign_sk does not download models. On a machine with "
-            f"internet run `huggingface-cli download {repo}` (into ~/.cache/huggingface/hub or "
-            "$HF_HOME) and copy the cache here, or pass checkpoint_path=<weights file>. "
+            f"The pretrained weights of timm model {self.model!r} (Hugging Face repository "
+            f"{repo!r}) {where}. {prefetch_hint(repo)} Or pass checkpoint_path=<weights file>. "
             f"Last error: {errors[-1]}"
         )
 
     def _load_model(self):
         if isinstance(self.model, torch.nn.Module):
             return copy.deepcopy(self.model)
-        if not isinstance(self.model, str):
+        if not isinstance(self.model, (str, os.PathLike)):
             raise TypeError(
-                "model must be a timm model name or a torch module; got "
-                f"{type(self.model).__name__}."
+                "model must be a timm model name, a folder saved with timm's save_for_hf, or a "
+                f"torch module; got {type(self.model).__name__}."
             )
         import timm
 
+        name = os.fspath(self.model)
+        kwargs = dict(self.model_kwargs or {})
+        if os.path.isdir(name):
+            name = "local-dir:" + os.path.abspath(name)
+        if name.startswith(("local-dir:", "hf-hub:")):
+            # timm reads the architecture from the folder's / repository's config.json
+            try:
+                return timm.create_model(name, pretrained=self.pretrained, **kwargs)
+            except (OSError, RuntimeError, ValueError) as exc:
+                raise OSError(f"timm could not load {name!r}: {exc}") from exc
         try:
-            model = timm.create_model(self.model, pretrained=False, **(self.model_kwargs or {}))
+            model = timm.create_model(name, pretrained=False, **kwargs)
         except RuntimeError as exc:
-            raise ValueError(f"timm does not know the model {self.model!r}: {exc}") from exc
-        if self.pretrained:
-            timm.models.load_checkpoint(model, self._weights_file(model))
-        return model
+            raise ValueError(f"timm does not know the model {name!r}: {exc}") from exc
+        if not self.pretrained:
+            return model
+        if self.checkpoint_path is not None:
+            path = os.fspath(self.checkpoint_path)
+            if not os.path.exists(path):
+                raise FileNotFoundError(f"checkpoint_path {path!r} does not exist.")
+            timm.models.load_checkpoint(model, path)
+            return model
+        # timm adapts the file to model_kwargs (position embeddings, classifier) as it loads
+        overlay = {**kwargs.pop("pretrained_cfg_overlay", {}), "file": self._weights_file(model)}
+        return timm.create_model(name, pretrained=True, pretrained_cfg_overlay=overlay, **kwargs)
 
     def fit(self, X=None, y=None):
         """Build or load the model; ``X`` is not used (nothing is learned)."""
@@ -156,6 +198,7 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
         self.device_ = resolve_device(self.device)
         self.dtype_ = resolve_dtype(self.dtype, self.device_)
         self.model_ = self._load_model().to(self.device_).eval()
+        self.n_parameters_ = int(sum(p.numel() for p in self.model_.parameters()))
         self.blocks_ = _find_blocks(self.model_)
         self.n_layers_ = len(self.blocks_)
         if not -self.n_layers_ <= self.layer < self.n_layers_:

@@ -25,13 +25,25 @@ def _as_texts(X):
     return texts
 
 
-def _not_available(name, what, exc):
+def prefetch_hint(repo):
+    """How to put the Hugging Face repository ``repo`` into the cache of an offline machine."""
+    return (
+        f"To pre-fetch it, run `hf download {repo}` (`huggingface-cli download {repo}` with older "
+        "huggingface_hub) on a machine with internet; it goes to the Hugging Face cache "
+        "(~/.cache/huggingface/hub, or $HF_HOME/hub), which you can copy to this machine."
+    )
+
+
+def _not_available(name, what, local_files_only, exc):
+    if local_files_only:
+        why = "is not in the local Hugging Face cache (local_files_only=True)"
+    else:
+        why = ("could not be loaded or downloaded (no network, a misspelt name, or a gated "
+               "repository needing `hf auth login`?)")
     return OSError(
-        f"The {what} {name!r} is not available locally and mmalign_sk does not download models. "
-        "On a machine with internet, run `huggingface-cli download "
-        f"{name}` (it goes to the Hugging Face cache, ~/.cache/huggingface/hub, or $HF_HOME) "
-        "and copy that cache here, or save the model and tokenizer with `save_pretrained(folder)` "
-        f"and pass the folder's path. Original error: {exc}"
+        f"The {what} {name!r} {why}. {prefetch_hint(name)} Alternatively save the model and "
+        "tokenizer with `save_pretrained(folder)` and pass the folder's path. "
+        f"Original error: {exc}"
     )
 
 
@@ -49,13 +61,15 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
     """Pooled hidden states of every layer of a Hugging Face language model.
 
     Works with encoder models (BERT-like) and decoder-only causal models (GPT-2, BLOOM, LLaMA,
-    ...). Models are loaded from local files only; see Raises.
+    ...). A model given by name is downloaded on first use into the Hugging Face cache
+    (``~/.cache/huggingface/hub``, or ``$HF_HOME/hub``), as ``transformers`` does; later uses
+    read the cache. ``local_files_only=True`` never reaches the network.
 
     Parameters
     ----------
     model : str, path-like or transformers.PreTrainedModel, default="gpt2"
-        Model name in the local Hugging Face cache, a folder written by ``save_pretrained``, or
-        a model instance.
+        Model name on the Hugging Face Hub (downloaded on first use), a folder written by
+        ``save_pretrained``, or a model instance.
     tokenizer : str, path-like, tokenizer instance or None, default=None
         Tokenizer; None loads it from ``model`` (which must then be a name or path). A tokenizer
         without a padding token gets its end-of-sequence token as padding (on a copy).
@@ -73,8 +87,9 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
     dtype : {"auto", "float32", "float16", "bfloat16"}, default="auto"
         Model precision: ``"auto"`` is bfloat16 (or float16) on CUDA and float32 on CPU. Half
         precision needs CUDA. Outputs are always float32.
-    local_files_only : bool, default=True
-        Never reach the network when loading by name.
+    local_files_only : bool, default=False
+        Load a named model only from the local cache, never from the network (for offline
+        machines whose cache was filled elsewhere).
 
     Attributes
     ----------
@@ -83,13 +98,15 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
     tokenizer_ : tokenizer
     n_layers_ : int
         Number of hidden states returned by :meth:`transform_layers` (layers + embeddings).
+    n_parameters_ : int
+        Number of parameters of the model (its size, as in scaling studies).
     device_ : torch.device
 
     Raises
     ------
     OSError
-        From :meth:`fit`, when a named model or tokenizer is not available locally; the message
-        says how to download it and where to put it.
+        From :meth:`fit`, when a named model or tokenizer can neither be found in the cache nor
+        downloaded; the message names it and says how to pre-fetch it.
 
     Examples
     --------
@@ -105,7 +122,7 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, model="gpt2", tokenizer=None, layer=-1, pooling="mean", batch_size=32,
-                 max_length=512, device="auto", dtype="auto", local_files_only=True):
+                 max_length=512, device="auto", dtype="auto", local_files_only=False):
         self.model = model
         self.tokenizer = tokenizer
         self.layer = layer
@@ -134,7 +151,8 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
                 os.fspath(self.model), local_files_only=self.local_files_only, **precision
             )
         except (OSError, ValueError) as exc:
-            raise _not_available(os.fspath(self.model), "model", exc) from exc
+            raise _not_available(os.fspath(self.model), "model", self.local_files_only,
+                                 exc) from exc
 
     def _load_tokenizer(self):
         import transformers
@@ -148,7 +166,8 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
                     os.fspath(source), local_files_only=self.local_files_only
                 )
             except (OSError, ValueError) as exc:
-                raise _not_available(os.fspath(source), "tokenizer", exc) from exc
+                raise _not_available(os.fspath(source), "tokenizer", self.local_files_only,
+                                     exc) from exc
         else:
             tok = copy.deepcopy(source)
         if tok.pad_token is None:
@@ -171,6 +190,7 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
         dtype = resolve_dtype(self.dtype, self.device_)
         self.tokenizer_ = self._load_tokenizer()
         self.model_ = self._load_model(dtype).to(device=self.device_, dtype=dtype).eval()
+        self.n_parameters_ = int(sum(p.numel() for p in self.model_.parameters()))
         n_layers = getattr(self.model_.config, "num_hidden_layers", None)
         self.n_layers_ = int(n_layers) + 1 if n_layers is not None else None
         if self.n_layers_ is not None and not -self.n_layers_ <= self.layer < self.n_layers_:

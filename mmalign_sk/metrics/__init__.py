@@ -24,6 +24,7 @@ from ._knn import (
 from ._layerwise import LayerwiseAlignment, layerwise_alignment
 from ._preprocess import clip_outliers, normalize_rows, preprocess
 from ._registry import get_metric, list_metrics, register_metric
+from ._reuse import reuse_representations
 from ._score import alignment_score
 from ._scorer import encoder_alignment, make_alignment_scorer
 
@@ -58,6 +59,7 @@ __all__ = [
     "normalize_rows",
     "preprocess",
     "register_metric",
+    "reuse_representations",
     "svcca",
     "unbiased_cka",
 ]

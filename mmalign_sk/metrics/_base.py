@@ -7,6 +7,7 @@ layer alignment matrix therefore prepares each layer once instead of once per pa
 
 from ._backend import resolve_device, to_tensor
 from ._preprocess import preprocess
+from ._reuse import reused
 from ._validation import check_embedding, check_option, check_paired, check_real
 
 _PRECISIONS = ("float32", "tf32", "bf16")
@@ -50,6 +51,12 @@ class AlignmentMetric:
     name = None
     min_samples = 2
     greater_is_better = True
+    #: Whether the similarity is unchanged when a whole matrix is multiplied by a positive number.
+    #: Every built-in metric is (after row normalisation any metric is), which lets
+    #: :meth:`prepare` divide each matrix by a power of two before casting it to float32, so that
+    #: any finite input gives the right value. A subclass whose value depends on the scale of its
+    #: inputs with ``normalize=False`` sets it to False.
+    scale_invariant = True
 
     def __init__(self, *, clip_quantile=0.95, normalize=True, device="auto"):
         if clip_quantile is not None:
@@ -79,11 +86,26 @@ class AlignmentMetric:
     # -- conveniences ---------------------------------------------------------------------------
     def prepare(self, X, name="A", device=None):
         """Validate, convert, preprocess and represent one matrix."""
-        X = check_embedding(X, name)
+        return self.represent(self._preprocessed(X, name, device))
+
+    def _preprocessed(self, X, name="A", device=None):
+        """Validated, converted and preprocessed ``X``; clipping and normalisation are each
+        reused inside :func:`reuse_representations` (metrics with and without ``normalize``
+        share the clipped matrix)."""
+        raw, X = X, check_embedding(X, name)
         device = resolve_device(self.device, like=X) if device is None else device
         self.check_n_samples(X.shape[0])
-        X = preprocess(to_tensor(X, device), self.clip_quantile, self.normalize)
-        return self.represent(X)
+        X = reused(
+            "clip", (raw,), (str(device), self.clip_quantile, self.scale_invariant),
+            lambda: preprocess(
+                to_tensor(X, device, rescale=self.scale_invariant, name=name),
+                self.clip_quantile,
+                normalize=False,
+            ),
+        )
+        if self.normalize:
+            X = reused("normalize", (X,), (), lambda: preprocess(X, None, normalize=True))
+        return X
 
     def __call__(self, A, B):
         """Similarity of two paired embedding matrices ``A`` (n, d_A) and ``B`` (n, d_B)."""

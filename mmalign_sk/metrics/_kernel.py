@@ -17,10 +17,11 @@ import math
 import numpy as np
 import torch
 
+from ._backend import times_power_of_two
 from ._base import AlignmentMetric
 from ._knn import knn_indices
 from ._registry import register_metric
-from ._validation import check_int, check_option, check_real, check_topk
+from ._validation import as_array, check_int, check_option, check_real, check_topk
 
 _KERNELS = ("linear", "rbf")
 # Largest number of float32 entries of one block of kernel rows (64 MiB).
@@ -52,7 +53,7 @@ def _hsic_from_sums(trace_kl, row_k, col_k, row_l, col_l, sum_k, sum_l, n, unbia
 
 def _as_kernel(K, name):
     if not isinstance(K, torch.Tensor):
-        K = np.asarray(K)
+        K = as_array(K, name)
         if K.dtype == object or not np.issubdtype(K.dtype, np.number):
             raise TypeError(f"{name} must be a numeric matrix; got dtype {K.dtype}.")
     K = torch.as_tensor(K).detach()
@@ -195,7 +196,9 @@ def _rbf_block(X, sq_norms, start, stop, sigma, shift):
     stored values stay accurate in float32 either way.
     """
     dist = sq_norms[start:stop, None] + sq_norms[None, :] - 2.0 * (X[start:stop] @ X.T)
-    scaled = dist.clamp_min_(0.0) * (-0.5 / sigma ** 2)
+    # a bandwidth tiny next to the distances: exp(-d/0) is 1 for d = 0 and 0 otherwise, not NaN
+    coef = max(-0.5 / (sigma * sigma), -torch.finfo(dist.dtype).max)
+    scaled = dist.clamp_min_(0.0) * coef
     block = torch.expm1(scaled) if shift else torch.exp(scaled)
     rows = torch.arange(stop - start, device=X.device)
     block[rows, rows + start] = 0.0
@@ -205,9 +208,15 @@ def _rbf_block(X, sq_norms, start, stop, sigma, shift):
 def _rbf_rep(X, sigma):
     X = centre_columns(X)
     n = X.shape[0]
+    # exp(-|x - y|^2 / (2 sigma^2)) is unchanged when X and sigma are scaled together: bring the
+    # largest entry near 1 (by a power of two, exactly) so squared distances cannot overflow
+    largest = float(torch.linalg.vector_norm(X, ord=math.inf))
+    if largest > 0.0:
+        exponent = -math.frexp(largest)[1]
+        X, sigma = times_power_of_two(X, exponent), math.ldexp(sigma, exponent)
     sq_norms = torch.linalg.vector_norm(X, dim=1) ** 2
     # For centred rows the mean squared distance over all pairs is 2 * mean(||x_i||^2).
-    typical = math.exp(-float(sq_norms.mean(dtype=torch.float64)) / sigma ** 2)
+    typical = math.exp(-float(sq_norms.mean(dtype=torch.float64)) / (sigma * sigma))
     shift = 1.0 if typical > 0.5 else 0.0
     row_sum = torch.empty(n, dtype=torch.float64, device=X.device)
     self_trace = 0.0  # sum_ij K_ij^2 of the stored kernel, for HSIC(K, K) without a second pass
@@ -218,18 +227,18 @@ def _rbf_rep(X, sigma):
         row_sum[start:stop] = block.sum(1)
         self_trace += float((block * block).sum())
     return {"X": X, "sq_norms": sq_norms, "shift": shift, "row_sum": row_sum,
-            "total": float(row_sum.sum()), "self_trace": self_trace}
+            "total": float(row_sum.sum()), "self_trace": self_trace, "sigma": sigma}
 
 
-def _rbf_hsic(rep_a, rep_b, sigma, unbiased):
+def _rbf_hsic(rep_a, rep_b, unbiased):
     X, Y = rep_a["X"], rep_b["X"]
     n = X.shape[0]
     step = _block_rows(n, 2 * n)
     trace_kl = rep_a["self_trace"] if rep_a is rep_b else 0.0
     for start in range(0, 0 if rep_a is rep_b else n, step):
         stop = min(start + step, n)
-        K = _rbf_block(X, rep_a["sq_norms"], start, stop, sigma, rep_a["shift"])
-        L = _rbf_block(Y, rep_b["sq_norms"], start, stop, sigma, rep_b["shift"])
+        K = _rbf_block(X, rep_a["sq_norms"], start, stop, rep_a["sigma"], rep_a["shift"])
+        L = _rbf_block(Y, rep_b["sq_norms"], start, stop, rep_b["sigma"], rep_b["shift"])
         trace_kl += float((K.to(torch.float64) * L.to(torch.float64)).sum())
     row_k, row_l = rep_a["row_sum"], rep_b["row_sum"]
     sum_k, sum_l = rep_a["total"], rep_b["total"]
@@ -262,6 +271,11 @@ class CKA(AlignmentMetric):
     def min_samples(self):
         return 4 if self.unbiased else 2
 
+    @property
+    def scale_invariant(self):
+        # an RBF kernel of fixed bandwidth sees the scale of rows that are not normalised
+        return self.kernel == "linear" or self.normalize
+
     def check_n_samples(self, n_samples):
         if n_samples < self.min_samples:
             estimator = "unbiased HSIC" if self.unbiased else "HSIC"
@@ -273,7 +287,7 @@ class CKA(AlignmentMetric):
     def _hsic(self, rep_a, rep_b):
         if self.kernel == "linear":
             return _linear_hsic(rep_a, rep_b, self.unbiased)
-        return _rbf_hsic(rep_a, rep_b, self.sigma, self.unbiased)
+        return _rbf_hsic(rep_a, rep_b, self.unbiased)
 
     def represent(self, X):
         rep = _linear_rep(X) if self.kernel == "linear" else _rbf_rep(X, self.sigma)

@@ -3,188 +3,19 @@
 Every metric here represents a matrix by its kNN lists (:func:`knn_indices`, computed once per
 matrix) and compares the lists of two matrices row by row.
 
-``knn_indices`` never forms an n x n matrix: rows are processed in blocks, each block's similarity
-rows (block, n) are reduced to a handful of top candidates with ``torch.topk`` and the block buffer
-is reused, so memory is O(n * (topk + block)). Ties between equal similarities are broken by the
-lower row index, exactly, also on inputs with massive ties (binary or duplicated rows).
+The lists come from ``_knn_search`` (tiled, never an n x n matrix; near-equal similarities are ties
+within a documented tolerance and go to the lower index).
 """
-
-import contextlib
 
 import torch
 
 from ._base import AlignmentMetric, check_precision
+from ._knn_search import knn_indices
 from ._registry import register_metric
 from ._validation import check_int, check_topk
 
-#: Bytes of similarity block allowed when ``block_size`` is None.
-_BLOCK_BYTES = {"cpu": 128 * 2**20, "cuda": 256 * 2**20}
-#: Extra top-k candidates kept per row so that short tie runs are resolved without the fallback.
-_TIE_MARGIN = 8
 #: Elements of the per-block (rows, k+1, k+1) tables used when comparing kNN lists.
 _COMPARE_ELEMENTS = 2**22
-
-
-# --------------------------------------------------------------------------------------------
-# kNN lists
-# --------------------------------------------------------------------------------------------
-def knn_indices(X, topk, *, include_self=False, block_size=None, precision="float32"):
-    """Indices of the ``topk`` rows with the largest inner product with each row of ``X``.
-
-    Parameters
-    ----------
-    X : torch.Tensor of shape (n_samples, n_features)
-        Float rows, usually preprocessed (clipped and L2-normalised, so that inner products are
-        cosine similarities), on any device.
-    topk : int
-        Number of neighbours per row; ``1 <= topk < n_samples`` (``<= n_samples`` with
-        ``include_self=True``).
-    include_self : bool, default=False
-        Whether a row may be its own neighbour. By default it is excluded.
-    block_size : int or None, default=None
-        Rows of ``X`` processed at once; the similarity block has ``block_size x n_samples``
-        entries. ``None`` picks it so that the block takes about 128 MiB on the CPU and 256 MiB on
-        CUDA. The result does not depend on it.
-    precision : {"float32", "tf32", "bf16"}, default="float32"
-        Precision of the Gram products. ``"float32"`` is exact single precision (the dtype of
-        ``X`` for other float dtypes). ``"tf32"`` allows TensorFloat-32 matrix products on CUDA
-        (no effect on the CPU). ``"bf16"`` forms the products in bfloat16: fastest on recent
-        GPUs, but near-equal similarities may swap order or tie.
-
-    Returns
-    -------
-    torch.LongTensor of shape (n_samples, topk)
-        On the device of ``X``. Row ``i`` lists its neighbours by decreasing inner product; equal
-        inner products are ordered by increasing row index (the lower index comes first and wins
-        the last places), so the result is deterministic.
-
-    Notes
-    -----
-    Each block keeps ``topk + 8`` candidates per row, re-sorts them by (decreasing value,
-    increasing index), and only for rows whose run of values equal to the ``topk``-th value
-    reaches the last candidate scans the full similarity row again to take the lowest indices of
-    that run. Peak memory is ``O(n_samples * (topk + block_size))``.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from mmalign_sk.metrics import knn_indices
-    >>> X = torch.tensor([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [1.0, 0.0]])
-    >>> knn_indices(X, 2)
-    tensor([[3, 1],
-            [0, 3],
-            [1, 0],
-            [0, 1]])
-    """
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"X must be a torch.Tensor; got {type(X).__name__}.")
-    if X.ndim != 2 or not X.is_floating_point():
-        raise ValueError(
-            "X must be a 2-D floating-point tensor; "
-            f"got shape {tuple(X.shape)} and dtype {X.dtype}."
-        )
-    if not isinstance(include_self, bool):
-        raise TypeError(f"include_self must be a bool; got {include_self!r}.")
-    n = X.shape[0]
-    topk = check_topk(topk, n, include_self=include_self)
-    precision = check_precision(precision)
-    with torch.no_grad():
-        return _blocked_knn(X, topk, include_self, _block_rows(X, block_size, precision), precision)
-
-
-def _blocked_knn(X, topk, include_self, block, precision):
-    n = X.shape[0]
-    gram_X = X.to(torch.bfloat16) if precision == "bf16" else X
-    out = torch.empty((n, topk), dtype=torch.long, device=X.device)
-    buffer = torch.empty((block, n), dtype=gram_X.dtype, device=X.device)
-    with _matmul_precision(precision, X.device):
-        for start in range(0, n, block):
-            stop = min(start + block, n)
-            S = buffer[: stop - start]
-            torch.matmul(gram_X[start:stop], gram_X.T, out=S)
-            if not include_self:
-                rows = torch.arange(stop - start, device=X.device)
-                S[rows, rows + start] = -float("inf")
-            out[start:stop] = _topk_lowest_index(S, topk, available=n - (not include_self))
-    return out
-
-
-def _block_rows(X, block_size=None, precision="float32"):
-    """Rows per similarity block: ``block_size``, or what fits the memory budget of X's device."""
-    n = X.shape[0]
-    if block_size is not None:
-        return min(check_int(block_size, "block_size", minimum=1), n)
-    budget = _BLOCK_BYTES.get(X.device.type, _BLOCK_BYTES["cpu"])
-    itemsize = 2 if precision == "bf16" else X.element_size()
-    return max(1, min(n, budget // (itemsize * n)))
-
-
-@contextlib.contextmanager
-def _matmul_precision(precision, device):
-    """Allow TF32 matrix products on CUDA inside the block when asked; restore the flag after."""
-    if precision != "tf32" or torch.device(device).type != "cuda":
-        yield
-        return
-    matmul = torch.backends.cuda.matmul
-    if hasattr(matmul, "fp32_precision"):
-        previous = matmul.fp32_precision
-        matmul.fp32_precision = "tf32"
-        try:
-            yield
-        finally:
-            matmul.fp32_precision = previous
-    else:  # pragma: no cover - older torch
-        previous = matmul.allow_tf32
-        matmul.allow_tf32 = True
-        try:
-            yield
-        finally:
-            matmul.allow_tf32 = previous
-
-
-def _topk_lowest_index(S, topk, available):
-    """Top-``topk`` columns of every row of ``S``, ties broken by the lower column index.
-
-    ``available`` is the number of columns that may be chosen (self-matches are ``-inf``).
-    """
-    m = min(S.shape[1], topk + _TIE_MARGIN)
-    values, index = torch.topk(S, m, dim=1, sorted=False)
-    index, order = index.sort(dim=1)
-    values = values.gather(1, order)
-    values, order = values.sort(dim=1, descending=True, stable=True)
-    index = index.gather(1, order)
-    result = index[:, :topk].contiguous()
-    if m >= available:  # every candidate is in the window: nothing can have been cut off
-        return result
-    kth = values[:, topk - 1]
-    open_rows = torch.nonzero(kth == values[:, m - 1]).flatten()
-    if open_rows.numel():
-        result[open_rows] = _resolve_tie_runs(S, values, index, open_rows, topk)
-    return result
-
-
-def _resolve_tie_runs(S, values, index, rows, topk):
-    """Exact kNN lists of ``rows`` whose tie run at the ``topk``-th value reached the window edge.
-
-    Candidates strictly above the tied value ``t`` are all in the window (already ordered); the
-    remaining places go to the lowest column indices whose similarity equals ``t``.
-    """
-    n = S.shape[1]
-    key_dtype = torch.int32 if n < 2**31 - 1 else torch.long
-    columns = torch.arange(n, dtype=key_dtype, device=S.device)
-    chunk = max(1, _BLOCK_BYTES["cpu"] // (12 * n))  # a copy of the rows, their mask and keys
-    positions = torch.arange(topk, device=S.device)
-    parts = []
-    for start in range(0, rows.numel(), chunk):
-        r = rows[start : start + chunk]
-        tied = values[r, topk - 1][:, None]
-        n_above = (values[r, :topk] > tied).sum(dim=1, keepdim=True)
-        n_tied = int((topk - n_above).max())
-        key = torch.where(S[r] == tied, columns, n)
-        lowest = torch.topk(key, n_tied, dim=1, largest=False, sorted=True).values.long()
-        tie_slot = (positions - n_above).clamp(0, n_tied - 1)
-        parts.append(torch.where(positions < n_above, index[r, :topk], lowest.gather(1, tie_slot)))
-    return torch.cat(parts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,6 +131,14 @@ class MutualKNN(_KNNMetric):
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Where to compute; ``"auto"`` keeps tensors on their device and sends numpy arrays to CUDA
         when available.
+
+    Notes
+    -----
+    Neighbours are ranked by inner product. Similarities of a row within
+    ``16 * eps * ||x_i|| * max_j ||x_j||`` of each other (16 float32 ulps of the row's scale,
+    about 1.9e-6 for L2-normalised rows) are ties and go to the lower row index, so duplicated
+    rows give the same lists, and the same score, on any CPU, thread count and ``block_size``;
+    see :func:`knn_indices`.
     """
 
     name = "mutual_knn"
@@ -329,6 +168,14 @@ class CycleKNN(_KNNMetric):
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Where to compute; ``"auto"`` keeps tensors on their device and sends numpy arrays to CUDA
         when available.
+
+    Notes
+    -----
+    Neighbours are ranked by inner product. Similarities of a row within
+    ``16 * eps * ||x_i|| * max_j ||x_j||`` of each other (16 float32 ulps of the row's scale,
+    about 1.9e-6 for L2-normalised rows) are ties and go to the lower row index, so duplicated
+    rows give the same lists, and the same score, on any CPU, thread count and ``block_size``;
+    see :func:`knn_indices`.
     """
 
     name = "cycle_knn"
@@ -358,6 +205,14 @@ class LCSKNN(_KNNMetric):
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Where to compute; ``"auto"`` keeps tensors on their device and sends numpy arrays to CUDA
         when available.
+
+    Notes
+    -----
+    Neighbours are ranked by inner product. Similarities of a row within
+    ``16 * eps * ||x_i|| * max_j ||x_j||`` of each other (16 float32 ulps of the row's scale,
+    about 1.9e-6 for L2-normalised rows) are ties and go to the lower row index, so duplicated
+    rows give the same lists, and the same score, on any CPU, thread count and ``block_size``;
+    see :func:`knn_indices`.
     """
 
     name = "lcs_knn"
@@ -387,6 +242,14 @@ class EditDistanceKNN(_KNNMetric):
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Where to compute; ``"auto"`` keeps tensors on their device and sends numpy arrays to CUDA
         when available.
+
+    Notes
+    -----
+    Neighbours are ranked by inner product. Similarities of a row within
+    ``16 * eps * ||x_i|| * max_j ||x_j||`` of each other (16 float32 ulps of the row's scale,
+    about 1.9e-6 for L2-normalised rows) are ties and go to the lower row index, so duplicated
+    rows give the same lists, and the same score, on any CPU, thread count and ``block_size``;
+    see :func:`knn_indices`.
     """
 
     name = "edit_distance_knn"

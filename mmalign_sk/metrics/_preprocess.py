@@ -7,16 +7,31 @@ entries, then every row is scaled to unit Euclidean norm so that inner products 
 
 import math
 
+import numpy as np
 import torch
 
-from ._validation import check_real
+from ._validation import check_embedding, check_real
+
+
+def _as_tensor(X):
+    """``(tensor, was_tensor)``: numpy arrays and nested sequences are validated and converted."""
+    if isinstance(X, torch.Tensor):
+        return X, True
+    X = np.asarray(check_embedding(X, "X"))
+    return torch.as_tensor(X if X.dtype.kind == "f" else X.astype(np.float64)), False
+
+
+def _like_input(X, was_tensor):
+    return X if was_tensor else X.numpy()
 
 
 def abs_quantile(X, q):
     """Exact ``q``-quantile of ``|X|`` over all entries (linear interpolation, as ``numpy.quantile``).
 
-    Uses two order statistics (``torch.kthvalue``) instead of a full sort, so it works for
-    tensors of any size (``torch.quantile`` is limited to 2**24 elements).
+    Uses the two order statistics around the quantile instead of a full sort, so it works for
+    tensors of any size (``torch.quantile`` is limited to 2**24 elements). On the CPU they come
+    from one in-place partial sort of the absolute values (no memory beyond that one copy); on
+    a GPU from ``torch.kthvalue``.
     """
     flat = X.reshape(-1).abs()
     if flat.numel() == 1:
@@ -25,11 +40,16 @@ def abs_quantile(X, q):
     lo = math.floor(pos)
     hi = min(lo + 1, flat.numel() - 1)
     frac = pos - lo
-    work = flat if flat.device.type == "cpu" else flat.float()
-    v_lo = torch.kthvalue(work, lo + 1).values
+    if flat.device.type == "cpu" and flat.dtype in (torch.float32, torch.float64):
+        values = flat.numpy()  # |X| is a fresh copy: partitioning it in place is safe
+        values.partition([lo, hi])
+        v_lo, v_hi = flat[lo], flat[hi]
+    else:
+        work = flat if flat.device.type == "cpu" else flat.float()
+        v_lo = torch.kthvalue(work, lo + 1).values
+        v_hi = torch.kthvalue(work, hi + 1).values if frac else v_lo
     if frac == 0.0:
         return v_lo.to(X.dtype)
-    v_hi = torch.kthvalue(work, hi + 1).values
     return (v_lo + frac * (v_hi - v_lo)).to(X.dtype)
 
 
@@ -38,14 +58,14 @@ def clip_outliers(X, q=0.95):
 
     Parameters
     ----------
-    X : torch.Tensor of shape (n_samples, n_features)
+    X : torch.Tensor or array-like of shape (n_samples, n_features)
     q : float in (0, 1]
         Quantile of the absolute values used as the clipping threshold; ``1`` clips nothing.
 
     Returns
     -------
-    torch.Tensor
-        A new tensor of the same shape, dtype and device.
+    torch.Tensor or ndarray
+        A new tensor of the same shape, dtype and device (an ndarray for an array-like ``X``).
 
     Examples
     --------
@@ -56,12 +76,17 @@ def clip_outliers(X, q=0.95):
             [ 2.0000,  2.5000]])
     """
     q = check_real(q, "clip_quantile", low=0.0, high=1.0, low_inclusive=False)
+    X, was_tensor = _as_tensor(X)
     t = abs_quantile(X, q)
-    return X.clamp(-t, t)
+    return _like_input(X.clamp(-t, t), was_tensor)
 
 
-def normalize_rows(X, eps=1e-12):
+def normalize_rows(X):
     """Scale every row of ``X`` to unit L2 norm; an all-zero row stays zero.
+
+    Norms are computed in float64, so rows of any non-zero norm (however small) reach unit norm.
+    ``X`` is a tensor or an array-like of shape (n_samples, n_features); an array-like gives an
+    ndarray.
 
     Examples
     --------
@@ -71,8 +96,13 @@ def normalize_rows(X, eps=1e-12):
     tensor([[0.6000, 0.8000],
             [0.0000, 0.0000]])
     """
+    X, was_tensor = _as_tensor(X)
     norms = torch.linalg.vector_norm(X, dim=1, keepdim=True, dtype=torch.float64)
-    return X / norms.clamp_min(eps).to(X.dtype)
+    norms = torch.where(norms > 0.0, norms, 1.0)
+    if X.dtype != torch.float64 and bool((norms < torch.finfo(X.dtype).tiny).any()):
+        # a norm below the normal range of X's dtype: divide in float64
+        return _like_input((X.to(torch.float64) / norms).to(X.dtype), was_tensor)
+    return _like_input(X / norms.to(X.dtype), was_tensor)
 
 
 def preprocess(X, clip_quantile=0.95, normalize=True):
@@ -80,7 +110,8 @@ def preprocess(X, clip_quantile=0.95, normalize=True):
 
     Parameters
     ----------
-    X : torch.Tensor of shape (n_samples, n_features)
+    X : torch.Tensor or array-like of shape (n_samples, n_features)
+        An array-like ``X`` is validated and the result returned as an ndarray.
     clip_quantile : float in (0, 1] or None, default=0.95
         Quantile of ``|X|`` to clip at; ``None`` disables clipping.
     normalize : bool, default=True
@@ -94,8 +125,9 @@ def preprocess(X, clip_quantile=0.95, normalize=True):
     >>> preprocess(X, clip_quantile=None).norm(dim=1)
     tensor([1., 1., 1.])
     """
+    X, was_tensor = _as_tensor(X)
     if clip_quantile is not None:
         X = clip_outliers(X, clip_quantile)
     if normalize:
         X = normalize_rows(X)
-    return X
+    return _like_input(X, was_tensor)

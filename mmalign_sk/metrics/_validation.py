@@ -14,6 +14,17 @@ def _shape(X):
     return tuple(X.shape)
 
 
+def as_array(X, name):
+    """``np.asarray(X)``, with an error naming ``name`` for ragged nested sequences."""
+    try:
+        return np.asarray(X)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"{name} must be a 2-D numeric array (rows of equal length); got a "
+            f"{type(X).__name__} that is not one array: {exc}"
+        ) from exc
+
+
 def check_embedding(X, name="A"):
     """Validate one embedding matrix of shape (n_samples, n_features).
 
@@ -30,7 +41,7 @@ def check_embedding(X, name="A"):
     if not isinstance(X, torch.Tensor):
         if isinstance(X, (str, bytes)) or X is None:
             raise TypeError(f"{name} must be a 2-D numeric array or tensor; got {type(X).__name__}.")
-        X = np.asarray(X)
+        X = as_array(X, name)
         if X.dtype == object or not (
             np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.bool_)
         ):

@@ -7,6 +7,8 @@ something is drawn.
 from ._alignment_curve import AlignmentCurveDisplay
 from ._layer_heatmap import LayerAlignmentDisplay
 from ._pid import PIDDisplay
+from ._scale import ModelScaleDisplay
 from ._scatter import AlignmentScatterDisplay
 
-__all__ = ["AlignmentCurveDisplay", "AlignmentScatterDisplay", "LayerAlignmentDisplay", "PIDDisplay"]
+__all__ = ["AlignmentCurveDisplay", "AlignmentScatterDisplay", "LayerAlignmentDisplay", "ModelScaleDisplay",
+           "PIDDisplay"]

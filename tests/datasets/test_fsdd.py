@@ -156,3 +156,16 @@ def test_download_http_error_names_url(server, tmp_path):
     url = _fsdd.BASE_URL + "absent.wav"
     with pytest.raises(OSError, match="absent.wav.*failed"):
         download(RemoteFile("absent.wav", url, "0" * 64), tmp_path)
+
+
+def test_download_never_writes_through_a_planted_link(server, tmp_path):
+    served, checksums, _ = server
+    name = NAMES[0]
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    os.symlink(victim, dest / (name + ".part"))
+    with pytest.raises(ValueError, match=r"\.part is a symbolic link"):
+        download(RemoteFile(name, _fsdd.BASE_URL + name, checksums[name]), dest)
+    assert victim.read_text() == "precious"

@@ -21,8 +21,34 @@ def test_truncated_file_is_recomputed(tmp_path):
     cache.put({"a": 1}, {"x": 1})
     path = next(tmp_path.glob("cell-*.json"))
     path.write_text(path.read_text()[:10])
-    assert cache.get({"a": 1}) is None
+    with pytest.warns(RuntimeWarning, match="is unreadable"):
+        assert cache.get({"a": 1}) is None
     assert not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"\xff\xfe{\"params\"", "UnicodeDecodeError"),
+    (b"[1, 2, 3]", "got list"),
+    (b'"text"', "got str"),
+    (b'{"params": {"a": 1}}', r"got \['params'\]"),
+    (b'{"result": 1}', r"got \['result'\]"),
+])
+def test_unreadable_cell_warns_and_is_recomputed(tmp_path, content, reason):
+    cache = ResultCache(tmp_path)
+    cache.put({"a": 1}, {"x": 1})
+    path = next(tmp_path.glob("cell-*.json"))
+    path.write_bytes(content)
+    with pytest.warns(RuntimeWarning, match=f"{path.name} is unreadable.*{reason}"):
+        assert cache.get({"a": 1}) is None
+    cache.put({"a": 1}, {"x": 2})  # the recomputed result replaces it
+    assert cache.get({"a": 1}) == {"x": 2}
+
+
+def test_failed_write_leaves_no_temporary_file(tmp_path):
+    cache = ResultCache(tmp_path)
+    with pytest.raises(TypeError):
+        cache.put({"a": 1}, {"x": object()})
+    assert list(tmp_path.iterdir()) == [] and cache.get({"a": 1}) is None
 
 
 def test_no_directory_keeps_nothing():

@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
-from scipy.stats import spearmanr
 
-from mmalign_sk.experiments import StudyTable, emergence_study, summarize_emergence
+from mmalign_sk.experiments import emergence_study
 from mmalign_sk.datasets import make_redundancy_dataset
 from mmalign_sk.experiments import _emergence
 from mmalign_sk.experiments._common import split_indices
@@ -70,9 +69,9 @@ def test_alignment_matches_the_metric_on_the_models(monkeypatch):
     real_train = _emergence._train
 
     def keep(*args):
-        model, stats = real_train(*args)
-        models.append(model)
-        return model, stats
+        trained = real_train(*args)
+        models.extend(model for model, _ in trained)
+        return trained
 
     monkeypatch.setattr(_emergence, "_train", keep)
     table = emergence_study([8], [0], [2], **{**TINY, "metrics": ["cka"]})
@@ -121,22 +120,41 @@ def test_cache_skips_finished_cells(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("cell-*.json"))) == 4
 
 
-def test_validation_grid_picks_the_best_validation_score(monkeypatch):
-    from mmalign_sk.experiments._common import fit_selected
+def test_validation_grid_candidates_are_models():
+    from mmalign_sk.experiments._common import fit_candidates
     from mmalign_sk.estimators import UnimodalClassifier
 
     data = make_redundancy_dataset(6, -1, n_samples=1024, random_state=0)
-    train, val, _ = split_indices(data.y, 0)
+    train, val, test = split_indices(data.y, 0)
     est = UnimodalClassifier("x1", max_epochs=3, device="cpu", random_state=0)
-    model, best = fit_selected(est, {"lr": [1e-4, 3e-2]}, data.X, data.y, train, val)
-    scores = {
-        lr: UnimodalClassifier("x1", max_epochs=3, device="cpu", random_state=0, lr=lr)
-        .fit(data.X[train], data.y[train])
-        .score(data.X[val], data.y[val])
-        for lr in (1e-4, 3e-2)
-    }
-    assert best["lr"] == max(scores, key=scores.get)
-    assert model.lr == best["lr"]
+    candidates, best = fit_candidates(est, {"lr": [1e-4, 3e-2]}, data.X, data.y, train, val)
+    scores = {}
+    for lr, candidate in zip((1e-4, 3e-2), candidates):
+        alone = UnimodalClassifier("x1", max_epochs=3, device="cpu", random_state=0, lr=lr)
+        alone.fit(data.X[train], data.y[train])
+        scores[lr] = alone.score(data.X[val], data.y[val])
+        assert candidate["params"] == {"lr": lr}
+        assert candidate["val_score"] == pytest.approx(scores[lr])
+        # the kept candidate is the model trained on the training rows alone
+        np.testing.assert_allclose(candidate["model"].predict_proba(data.X[test]),
+                                   alone.predict_proba(data.X[test]), rtol=1e-5, atol=1e-6)
+    assert candidates[best]["params"]["lr"] == max(scores, key=scores.get)
+
+
+def test_every_candidate_is_a_row():
+    grid = dict(TINY, lr=[3e-3, 3e-2], weight_decay=[0.0, 1e-2], metrics=["mutual_knn"],
+                max_epochs=3, reference_epochs=3)
+    table = emergence_study([6], [0], [1, 2], **grid)
+    assert len(table) == 2 * 4
+    assert table["encoder_depth"].tolist() == [1] * 4 + [2] * 4
+    assert sorted(zip(table["lr_b"][:4], table["weight_decay_b"][:4])) == [
+        (3e-3, 0.0), (3e-3, 1e-2), (3e-2, 0.0), (3e-2, 1e-2)]
+    for e in (1, 2):
+        sub = table.filter(encoder_depth=e)
+        # one selected model per encoder depth: the best validation accuracy (first among ties)
+        assert sub["selected"].tolist().count(True) == 1
+        assert np.flatnonzero(sub["selected"].astype(bool))[0] == np.argmax(sub["val_acc_b"])
+    assert len(set(table["lr_a"].tolist())) == 1  # one reference
 
 
 @pytest.mark.parametrize(
@@ -156,86 +174,3 @@ def test_bad_arguments(kwargs, match):
         emergence_study(
             params.pop("n_redundant", [0]), [0], params.pop("encoder_depths", [1]), **params
         )
-
-
-def _rows():
-    rng = np.random.RandomState(0)
-    rows = []
-    for r in (0, 4, 8):
-        for d in (0, 2, 4):
-            for e in (1, 2):
-                rows.append(
-                    dict(
-                        r=r,
-                        uniqueness=8 - r,
-                        depth=d,
-                        encoder_depth=e,
-                        seed=0,
-                        acc_b=rng.uniform(),
-                        align_mutual_knn=rng.uniform(),
-                    )
-                )
-    return rows
-
-
-def test_summary_against_direct_computation():
-    table = StudyTable(_rows())
-    summary = summarize_emergence(table)
-    by_r = summary["by_redundancy"]
-    for row in by_r:
-        sub = [x for x in _rows() if x["r"] == row["r"]]
-        assert row["rho_align_depth"] == pytest.approx(
-            spearmanr([x["depth"] for x in sub], [x["align_mutual_knn"] for x in sub]).statistic
-        )
-        assert row["rho_align_acc"] == pytest.approx(
-            spearmanr([x["align_mutual_knn"] for x in sub], [x["acc_b"] for x in sub]).statistic
-        )
-        assert row["align_depth_0"] == pytest.approx(
-            np.mean([x["align_mutual_knn"] for x in sub if x["depth"] == 0])
-        )
-    for row in summary["by_depth"]:
-        means = [
-            np.mean(
-                [
-                    x["align_mutual_knn"]
-                    for x in _rows()
-                    if x["r"] == r and x["depth"] == row["depth"]
-                ]
-            )
-            for r in (0, 4, 8)
-        ]
-        assert row["rho_align_uniqueness"] == pytest.approx(spearmanr([8, 4, 0], means).statistic)
-        assert row["align_r_8"] == pytest.approx(means[-1])
-    assert len(summary["findings"]) == 3
-    assert all(set(f) == {"finding", "holds", "evidence"} for f in summary["findings"])
-
-
-def test_summary_findings_follow_the_data():
-    # alignment = f(r, depth) with the paper's trends, performance tied to alignment only at r=8
-    rows = []
-    for r in (0, 2, 6, 8):
-        for d in (0, 1, 2, 3):
-            align = (1 + r) / (1 + d)
-            acc = align if r >= 6 else -align
-            rows.append(
-                dict(
-                    r=r,
-                    uniqueness=8 - r,
-                    depth=d,
-                    encoder_depth=1,
-                    seed=0,
-                    acc_b=acc,
-                    align_mutual_knn=align,
-                )
-            )
-    holds = [f["holds"] for f in summarize_emergence(StudyTable(rows))["findings"]]
-    assert holds == [True, True, True]
-    for row in rows:  # alignment now grows with depth: the second finding fails
-        row["align_mutual_knn"] = (1 + row["r"]) * (1 + row["depth"])
-    holds = [f["holds"] for f in summarize_emergence(StudyTable(rows))["findings"]]
-    assert holds[1] is False
-
-
-def test_summary_unknown_metric():
-    with pytest.raises(ValueError, match="no alignment column for metric 'cka'"):
-        summarize_emergence(StudyTable(_rows()), metric="cka")

@@ -1,6 +1,7 @@
 """The README's main job: what it shows, and that rerunning it changes nothing on the same machine."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -21,13 +22,19 @@ def test_same_command_same_machine_gives_identical_tables():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # the whole quick study; minutes on a shared 2-core machine
 def test_quick_emergence_study_shows_the_documented_findings(tmp_path):
-    table = reproduce("emergence", tmp_path, quick=True, progress=False, device="cpu", echo=False)
-    assert len(table) == (len(EMERGENCE_QUICK["n_redundant"]) * len(EMERGENCE_QUICK["depths"])
-                          * len(EMERGENCE_QUICK["encoder_depths"]) * len(EMERGENCE_QUICK["seeds"]))
-    align = {}
+    table = reproduce("emergence", tmp_path, quick=True, progress=False, device="cpu", echo=False,
+                      n_jobs=-1)
+    q = EMERGENCE_QUICK
+    models_per_cell = len(q["encoder_depths"]) * len(q["seeds"]) * len(q["lr"]) * len(q["weight_decay"])
+    assert models_per_cell >= 6
+    assert len(table) == len(q["n_redundant"]) * len(q["depths"]) * models_per_cell
+    align, cells = {}, {}
     for row in table:
-        align.setdefault((row["r"], row["depth"]), []).append(row["align_mutual_knn"])
+        cells.setdefault((row["r"], row["depth"]), []).append(row)
+        if row["selected"]:
+            align.setdefault((row["r"], row["depth"]), []).append(row["align_mutual_knn"])
     align = {key: np.mean(values) for key, values in align.items()}
     rs, depths = sorted({r for r, _ in align}), sorted({d for _, d in align})
     # alignment falls as uniqueness (8 - r) grows, at every heterogeneity depth
@@ -40,3 +47,15 @@ def test_quick_emergence_study_shows_the_documented_findings(tmp_path):
     # the summary the command wrote says the same
     findings = json.loads((tmp_path / "summary.json").read_text())["findings"]
     assert findings[0]["holds"] and findings[1]["holds"]
+    # the within-cell correlations it reports are those of each cell's models
+    within = {key: spearmanr([m["align_mutual_knn"] for m in models],
+                             [m["acc_b"] for m in models]).statistic
+              for key, models in cells.items()}
+    assert all(len(models) == models_per_cell for models in cells.values())
+    per_r = {r: np.nanmean([v for (r_, _), v in within.items() if r_ == r]) for r in rs}
+    spearman_line = findings[3]["evidence"].splitlines()[0]
+    assert spearman_line.startswith("within-cell Spearman")
+    shown = {int(r): float(v) for r, v in re.findall(r"(\d+): ([+-]\d\.\d\d) ±", spearman_line)}
+    assert sorted(shown) == rs
+    for r in rs:
+        assert abs(shown[r] - per_r[r]) <= 0.005 + 1e-9, (r, shown[r], per_r[r])

@@ -60,7 +60,7 @@ def test_emergence_writes_table_figures_and_summary(tmp_path, tiny_presets, caps
     for png in tmp_path.glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     findings = json.loads((tmp_path / "summary.json").read_text())["findings"]
-    assert len(findings) == 3 and all(f["finding"] in printed for f in findings)
+    assert len(findings) == 4 and all(f["finding"] in printed for f in findings)
     layers = json.loads((tmp_path / "layerwise.json").read_text())
     assert len(layers) == len(table)
     assert max(map(max, layers[0]["layers"]["mutual_knn"])) == pytest.approx(

@@ -74,8 +74,56 @@ def test_paths_use_timm_transform(tmp_path):
 
 def test_pretrained_weights_missing_explains_download(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
-    with pytest.raises(OSError, match="huggingface-cli download timm/vit_tiny_patch16_224"):
-        PretrainedImageFeatures("vit_tiny_patch16_224", model_kwargs=KW).fit()
+    with pytest.raises(OSError, match=r"local_files_only=True.*"
+                                      r"hf download timm/vit_tiny_patch16_224\.augreg_in21k"):
+        PretrainedImageFeatures("vit_tiny_patch16_224.augreg_in21k", model_kwargs=KW,
+                                local_files_only=True).fit()
+
+
+def _fake_hf_hub_download(monkeypatch, weights, calls, online=True):
+    import huggingface_hub
+
+    def hf_hub_download(repo_id, filename, revision=None, local_files_only=False, **kwargs):
+        calls.append((repo_id, filename, local_files_only))
+        if local_files_only or not online:
+            raise OSError("Cannot reach https://huggingface.co and the file is not cached.")
+        if filename != "model.safetensors":
+            raise FileNotFoundError(filename)
+        return str(weights)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", hf_hub_download)
+
+
+def test_named_model_downloads_weights_by_default(monkeypatch, tmp_path):
+    from safetensors.torch import save_file
+
+    torch.manual_seed(0)
+    model = timm.create_model("vit_tiny_patch16_224.augreg_in21k", pretrained=False, **KW).eval()
+    save_file(model.state_dict(), tmp_path / "model.safetensors")
+    calls = []
+    _fake_hf_hub_download(monkeypatch, tmp_path / "model.safetensors", calls)
+    feats = PretrainedImageFeatures("vit_tiny_patch16_224.augreg_in21k", model_kwargs=KW).fit()
+    assert calls == [("timm/vit_tiny_patch16_224.augreg_in21k", "model.safetensors", False)]
+    X = _images()
+    np.testing.assert_allclose(feats.transform_layers(X)[0],
+                               PretrainedImageFeatures(model).fit().transform_layers(X)[0],
+                               rtol=1e-5, atol=1e-6)
+    assert feats.n_parameters_ == sum(p.numel() for p in model.parameters())
+    _fake_hf_hub_download(monkeypatch, tmp_path / "model.safetensors", calls, online=False)
+    with pytest.raises(OSError, match=r"'vit_tiny_patch16_224.augreg_in21k'.*could not be "
+                                      r"downloaded.*hf download timm/vit_tiny"):
+        PretrainedImageFeatures("vit_tiny_patch16_224.augreg_in21k", model_kwargs=KW).fit()
+
+
+def test_folder_saved_for_hf_loads_offline(tmp_path):
+    model = _vit()
+    timm.models.save_for_hf(model, tmp_path / "tiny_vit")
+    from_folder = PretrainedImageFeatures(str(tmp_path / "tiny_vit")).fit()
+    X = _images()
+    np.testing.assert_allclose(from_folder.transform(X),
+                               PretrainedImageFeatures(model).fit().transform(X),
+                               rtol=1e-5, atol=1e-6)
+    assert from_folder.n_layers_ == 2
 
 
 def test_bad_arguments():
@@ -90,3 +138,9 @@ def test_bad_arguments():
         feats.transform([1, 2])
     with pytest.raises(ValueError, match="timm does not know"):
         PretrainedImageFeatures("no_such_model_xyz", pretrained=False).fit()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message without CUDA")
+def test_cuda_without_a_gpu_is_a_clear_error():
+    with pytest.raises(ValueError, match="device='cuda' was requested but CUDA is not available"):
+        PretrainedImageFeatures(_vit(), device="cuda").fit()

@@ -69,9 +69,55 @@ def test_load_from_local_folder(tmp_path):
     np.testing.assert_allclose(from_path, from_instance, rtol=1e-5, atol=1e-6)
 
 
-def test_missing_named_model_explains_download():
-    with pytest.raises(OSError, match="huggingface-cli download no-such-org/no-such-lm"):
-        PretrainedTextFeatures("no-such-org/no-such-lm").fit()
+def test_missing_named_model_explains_download(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    with pytest.raises(OSError, match=r"'no-such-org/no-such-lm' is not in the local .*"
+                                      r"hf download no-such-org/no-such-lm"):
+        PretrainedTextFeatures("no-such-org/no-such-lm", local_files_only=True).fit()
+
+
+def _fake_hub(monkeypatch, folder, calls, online=True):
+    """Replace transformers' loaders at the hub boundary: a download serves ``folder``."""
+    import transformers
+
+    def loader(cls):
+        original = cls.from_pretrained.__func__
+
+        def from_pretrained(klass, name, local_files_only=False, **kwargs):
+            calls.append((klass.__name__, name, local_files_only))
+            if local_files_only or not online:
+                raise OSError(f"We couldn't connect to 'https://huggingface.co' to load {name}")
+            return original(klass, str(folder), local_files_only=True, **kwargs)
+
+        monkeypatch.setattr(cls, "from_pretrained", classmethod(from_pretrained))
+
+    loader(transformers.AutoModel)
+    loader(transformers.AutoTokenizer)
+
+
+def test_named_model_downloads_by_default(monkeypatch, tmp_path):
+    model, tok = _bert(), make_character_tokenizer()
+    model.save_pretrained(tmp_path / "hub")
+    tok.save_pretrained(tmp_path / "hub")
+    calls = []
+    _fake_hub(monkeypatch, tmp_path / "hub", calls)
+    feats = PretrainedTextFeatures("some-org/tiny-bert").fit()
+    assert sorted(calls) == [("AutoModel", "some-org/tiny-bert", False),
+                             ("AutoTokenizer", "some-org/tiny-bert", False)]
+    expected = PretrainedTextFeatures(model, tokenizer=tok).fit().transform(TEXTS)
+    np.testing.assert_allclose(feats.transform(TEXTS), expected, rtol=1e-5, atol=1e-6)
+    assert feats.n_parameters_ == sum(p.numel() for p in model.parameters())
+    calls.clear()
+    with pytest.raises(OSError, match="local_files_only=True"):
+        PretrainedTextFeatures("some-org/tiny-bert", local_files_only=True).fit()
+    assert calls[0][2] is True
+
+
+def test_offline_error_names_model_and_prefetch(monkeypatch, tmp_path):
+    _fake_hub(monkeypatch, tmp_path, [], online=False)
+    with pytest.raises(OSError, match=r"'some-org/lm' could not be loaded or downloaded.*"
+                                      r"hf download some-org/lm"):
+        PretrainedTextFeatures("some-org/lm").fit()
 
 
 def test_bad_arguments():

@@ -1,5 +1,7 @@
 """Tests of the kNN alignment metrics against a naive float64 reference written here."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -28,7 +30,9 @@ METRICS = {
 
 
 # ------------------------------------------------------------------------------------------------
-# naive float64 reference: dense similarity, per-row loops, stable (-sim, index) order, textbook DP
+# naive float64 reference: similarities that do not depend on BLAS (correctly rounded sums of
+# exactly rounded products, so equal rows have bitwise equal similarities), per-row loops, the
+# documented tie rule, textbook DP
 # ------------------------------------------------------------------------------------------------
 def ref_preprocess(X, clip_quantile=0.95, normalize=True):
     X = np.asarray(X, dtype=np.float64)
@@ -36,18 +40,52 @@ def ref_preprocess(X, clip_quantile=0.95, normalize=True):
         t = np.quantile(np.abs(X), clip_quantile)
         X = np.clip(X, -t, t)
     if normalize:
-        X = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+        norms = np.array([math.sqrt(math.fsum(row * row)) for row in X])
+        X = X / np.maximum(norms, 1e-12)[:, None]
     return X
 
 
-def ref_knn(X, k, include_self=False):
-    S = X @ X.T
+def exact_gram(X):
+    """``X @ X.T`` with every entry the correctly rounded sum of its products (no BLAS).
+
+    For float32 inputs held in float64 the products are exact, so the entries are the exact inner
+    products rounded once; equal rows always get bitwise equal similarities.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    return np.array([[math.fsum(p) for p in X * x] for x in X])
+
+
+_REF_CACHE = {}
+
+
+def ref_knn(X, k, include_self=False, eps=2.0**-23):
+    """kNN lists under the documented tie rule, from exact similarities (memoised)."""
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    key = (X.shape, X.tobytes(), k, include_self, eps)
+    if key not in _REF_CACHE:
+        _REF_CACHE[key] = _ref_knn(X, k, include_self, eps)
+    return _REF_CACHE[key]
+
+
+def _ref_knn(X, k, include_self, eps):
+    """kNN lists under the documented tie rule, from exact similarities.
+
+    Each row's similarities are sorted by decreasing value and cut into tie groups where two
+    consecutive values differ by more than ``16 * eps * ||x_i|| * max_j ||x_j||`` (``eps`` of
+    the data's dtype, float32 by default); rows are ordered by (group, index).
+    """
+    S = exact_gram(X)
+    norms = np.sqrt(np.diag(S))
+    tol = 16 * eps * norms * norms.max()
     n = len(X)
     out = []
     for i in range(n):
-        cols = [j for j in range(n) if include_self or j != i]
-        order = sorted(cols, key=lambda j: (-S[i, j], j))
-        out.append(order[:k])
+        cols = sorted((j for j in range(n) if include_self or j != i), key=lambda j: (-S[i, j], j))
+        group, groups = 0, []
+        for a, b in zip([None] + cols[:-1], cols):
+            group += a is not None and S[i, a] - S[i, b] > tol[i]
+            groups.append(group)
+        out.append([j for _, j in sorted(zip(groups, cols))][:k])
     return np.array(out)
 
 
@@ -103,6 +141,23 @@ def tied_binary(n, d, n_distinct, seed):
     return patterns[rng.integers(0, n_distinct, size=n)].astype(np.float64)
 
 
+@pytest.fixture(params=["row_blocks", "tiles", "narrow_tiles"])
+def strategy(request, monkeypatch):
+    """Run a test with each kNN search strategy, on inputs of any size.
+
+    ``tiles`` uses column tiles of 256 (first-tile thresholds from class maxima), ``narrow_tiles``
+    tiles of 32 columns (narrower than the candidate window), ``row_blocks`` never uses tiles.
+    """
+    import mmalign_sk.metrics._knn_search as search
+
+    if request.param == "row_blocks":
+        monkeypatch.setattr(search, "_TILE_MIN_N", 10**12)
+    else:
+        monkeypatch.setattr(search, "_TILE_MIN_N", 1)
+        monkeypatch.setattr(search, "_TILE_COLS", 256 if request.param == "tiles" else 32)
+    return request.param
+
+
 # ------------------------------------------------------------------------------------------------
 # values against the reference
 # ------------------------------------------------------------------------------------------------
@@ -119,7 +174,7 @@ def test_matches_naive_reference(name, n, d1, d2, k):
 
 @pytest.mark.parametrize("n, d, k", [(40, 8, 5), (25, 3, 24), (60, 16, 1)])
 @pytest.mark.parametrize("include_self", [False, True])
-def test_knn_indices_match_naive_reference(n, d, k, include_self):
+def test_knn_indices_match_naive_reference(n, d, k, include_self, strategy):
     X = ref_preprocess(np.random.default_rng(n * d + k).normal(size=(n, d)))
     got = knn_indices(torch.as_tensor(X, dtype=torch.float32), k, include_self=include_self)
     assert got.dtype == torch.long and got.shape == (n, k)
@@ -129,7 +184,7 @@ def test_knn_indices_match_naive_reference(n, d, k, include_self):
 @pytest.mark.parametrize("k", [1, 4, 17, 59])
 @pytest.mark.parametrize("block_size", [None, 1, 7])
 @pytest.mark.parametrize("include_self", [False, True])
-def test_knn_indices_heavy_ties_follow_lowest_index_rule(k, block_size, include_self):
+def test_knn_indices_heavy_ties_follow_lowest_index_rule(k, block_size, include_self, strategy):
     # integer inner products are exact in float32 and float64: ties are real ties in both
     X = tied_binary(60, 6, n_distinct=5, seed=k)
     T = torch.as_tensor(X, dtype=torch.float32)
@@ -139,7 +194,7 @@ def test_knn_indices_heavy_ties_follow_lowest_index_rule(k, block_size, include_
     assert torch.equal(got, again)
 
 
-def test_knn_indices_all_rows_identical():
+def test_knn_indices_all_rows_identical(strategy):
     X = torch.ones((30, 4))
     expected = np.array([[j for j in range(30) if j != i][:12] for i in range(30)])
     np.testing.assert_array_equal(knn_indices(X, 12).numpy(), expected)
@@ -147,7 +202,7 @@ def test_knn_indices_all_rows_identical():
 
 @pytest.mark.parametrize("name", sorted(METRICS))
 @pytest.mark.parametrize("k", [3, 25])
-def test_metrics_on_heavy_ties_match_reference(name, k):
+def test_metrics_on_heavy_ties_match_reference(name, k, strategy):
     A = tied_binary(70, 8, n_distinct=6, seed=1)
     B = tied_binary(70, 5, n_distinct=4, seed=2)
     params = dict(clip_quantile=None, normalize=False)
@@ -157,8 +212,81 @@ def test_metrics_on_heavy_ties_match_reference(name, k):
     assert METRICS[name](A, B, topk=k, block_size=3, **params) == first
 
 
+def test_similarities_within_the_tolerance_are_ties(strategy):
+    # row 0 is e_0, so its similarities are the first coordinates, exact in float32; the largest
+    # norm is about 1.03, so row 0's tolerance is 16 * 2**-23 * 1.03 = 1.97e-6
+    ulp = 2.0**-24  # spacing of float32 numbers in [0.5, 1)
+    first = {1: 0.5, 2: 0.5 + 16 * ulp, 3: 0.5 + 8 * ulp, 4: 0.9, 5: 0.5 + 2**-12, 6: 0.1}
+    X = torch.zeros((7, 2))
+    X[0, 0] = 1.0
+    for row, value in first.items():
+        X[row] = torch.tensor([value, 0.5])
+    # 0.5, 0.5 + 8 ulp, 0.5 + 16 ulp are 4.8e-7 apart: one tie group in index order, although
+    # 0.5 and 0.5 + 16 ulp (9.5e-7) are chained only through 0.5 + 8 ulp; 0.5 + 2**-12 is 2.4e-4
+    # above the group and keeps its place
+    assert knn_indices(X, 5)[0].tolist() == [4, 5, 1, 2, 3]
+    assert knn_indices(X, 3)[0].tolist() == [4, 5, 1]
+    # without the tie, the order is by value
+    X[2, 0] = 0.5 + 2**-14
+    assert knn_indices(X, 5)[0].tolist() == [4, 5, 2, 1, 3]
+
+
+@pytest.mark.parametrize("block_size", [None, 1, 7])
+def test_long_chain_of_near_ties_beyond_the_candidate_window(block_size, strategy):
+    # 60 rows whose similarity with row 0 is 0.5 + c * 2**-23, c = 0..59 in shuffled order: a
+    # chain of steps of 1.2e-7 spanning 7e-6, more than the tolerance (1.97e-6) end to end, so
+    # the group is found by following the chain past the candidate window
+    rng = np.random.default_rng(0)
+    n = 64
+    values = np.empty(n)
+    values[0] = 0.0
+    values[1:61] = 0.5 + rng.permutation(60) * 2.0**-23
+    values[61:] = [0.9, 0.8, 0.1]
+    X = torch.zeros((n, 2))
+    X[:, 0] = torch.as_tensor(values, dtype=torch.float32)
+    X[:, 1] = 0.5
+    X[0] = torch.tensor([1.0, 0.0])
+    got = knn_indices(X, 6, block_size=block_size)[0].tolist()
+    assert got == [61, 62, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("include_self", [False, True])
+def test_duplicated_rows_same_lists_for_every_block_size_and_thread_count(include_self, strategy):
+    rng = np.random.default_rng(7)
+    base = rng.normal(size=(12, 24))
+    rows = torch.as_tensor(base[rng.integers(0, 12, size=300)], dtype=torch.float32)
+    X = torch.nn.functional.normalize(rows, dim=1)
+    # the reference sees the float32 rows exactly (in float64) and their exact similarities
+    expected = ref_knn(X.double().numpy(), 10, include_self)
+    threads = torch.get_num_threads()
+    try:
+        for n_threads in (1, 2):
+            torch.set_num_threads(n_threads)
+            for block_size in (None, 1, 7, 64, 300):
+                got = knn_indices(X, 10, include_self=include_self, block_size=block_size)
+                np.testing.assert_array_equal(got.numpy(), expected)
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("include_self", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_many_tiles_random_and_duplicated_rows(include_self, dtype, strategy):
+    # 600 rows: random rows, then copies of some of them in shuffled positions, several column
+    # tiles and row blocks; the reference sees the float32 rows exactly (float64 inputs hold the
+    # same values, so the same exact similarities and lists)
+    rng = np.random.default_rng(12)
+    base = torch.nn.functional.normalize(torch.as_tensor(rng.normal(size=(450, 6))), dim=1)
+    X = base[torch.as_tensor(rng.permutation(np.r_[np.arange(450), rng.integers(0, 450, 150)]))]
+    X = X.float().to(dtype)
+    expected = ref_knn(X.double().numpy(), 7, include_self, eps=torch.finfo(dtype).eps)
+    for block_size in (None, 64, 250):
+        got = knn_indices(X, 7, include_self=include_self, block_size=block_size)
+        np.testing.assert_array_equal(got.numpy(), expected)
+
+
 @pytest.mark.parametrize("name", sorted(METRICS))
-def test_metrics_on_duplicated_rows_with_preprocessing(name):
+def test_metrics_on_duplicated_rows_with_preprocessing(name, strategy):
     rng = np.random.default_rng(3)
     A = rng.normal(size=(9, 6))[rng.integers(0, 9, size=50)]
     B = rng.normal(size=(7, 4))[rng.integers(0, 7, size=50)]
@@ -330,3 +458,27 @@ def test_cuda_matches_cpu():
         print(f"{precision}: fraction of neighbours changed vs float32 = {changed:.4f}")
         assert changed < 0.5
     assert torch.backends.cuda.matmul.fp32_precision == previous
+
+
+def test_tile_kernel_selection_and_heap_against_numpy():
+    from mmalign_sk.metrics._knn_kernels import _kth_smallest, scan_tile
+
+    rng = np.random.default_rng(4)
+    for values in (rng.normal(size=128), rng.integers(0, 5, size=128).astype(float),
+                   np.r_[np.full(60, -np.inf), rng.normal(size=68)], np.ones(16)):
+        values = values.astype(np.float32)
+        scratch = np.empty_like(values)
+        for k in (0, 7, len(values) - 1):
+            assert _kth_smallest(values, scratch, k) == np.sort(values)[k]
+    # one tile of 64 rows x 256 columns (16 classes of 16), first and a second tile: the heaps
+    # hold the 18 largest values of each row seen so far (as multisets)
+    tiles = [rng.normal(size=(64, 256)).astype(np.float32) for _ in range(2)]
+    tiles[1][:5, :40] = 3.0  # many equal values above everything of the first tile
+    heap_values = np.full((64, 18), -np.inf, np.float32)
+    heap_index = np.zeros((64, 18), np.int64)
+    for t, tile in enumerate(tiles):
+        scan_tile(tile, 16, 256 * t, heap_values, heap_index, t == 0)
+        seen = np.hstack(tiles[: t + 1])
+        np.testing.assert_array_equal(np.sort(heap_values, axis=1),
+                                      np.sort(seen, axis=1)[:, -18:])
+        np.testing.assert_array_equal(np.take_along_axis(seen, heap_index, 1), heap_values)

@@ -1,0 +1,178 @@
+"""Per-layer features of a (model, dataset) pair, computed once and memory-mapped back."""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+
+# parameters that change where or how fast features are computed, not their values
+_NOT_IN_KEY = ("device", "batch_size", "local_files_only")
+
+
+def _slug(name):
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).strip("._") or "model"
+
+
+def _content_digest(X, settings):
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        digest.update(f"{X.dtype}{X.shape}".encode())
+        digest.update(np.ascontiguousarray(X).tobytes())
+    else:
+        for item in X:
+            digest.update(os.fspath(item).encode() if isinstance(item, (str, os.PathLike))
+                          else repr(item).encode())
+            digest.update(b"\x00")
+    return digest.hexdigest()[:16]
+
+
+def _extractor_settings(extractor):
+    params = extractor.get_params(deep=False)
+    settings = {"class": type(extractor).__name__}
+    for key, value in params.items():
+        if key in _NOT_IN_KEY:
+            continue
+        if isinstance(value, (str, int, float, bool, type(None), dict, list, tuple, os.PathLike)):
+            settings[key] = os.fspath(value) if isinstance(value, os.PathLike) else value
+        else:
+            settings[key] = type(value).__name__
+    return settings
+
+
+def feature_folder(extractor, X, cache_dir, name=None):
+    """Where :func:`cached_layer_features` keeps the features of ``extractor`` on ``X``."""
+    model = name if name is not None else extractor.get_params(deep=False).get("model")
+    if name is None and not isinstance(model, (str, os.PathLike)):
+        raise ValueError(
+            "name must be given when the extractor's model is an instance (it names the cache "
+            f"folder); got model of type {type(model).__name__}."
+        )
+    model = os.path.basename(os.path.normpath(os.fspath(model))) if name is None and \
+        os.path.isdir(os.fspath(model)) else model
+    settings = _extractor_settings(extractor)
+    return Path(cache_dir).expanduser() / _slug(model) / _content_digest(X, settings)
+
+
+def _load(folder):
+    meta = json.loads((folder / "meta.json").read_text())
+    layers = [np.load(folder / f"layer_{i:03d}.npy", mmap_mode="r")
+              for i in range(meta["n_layers"])]
+    return Bunch(layers=layers, n_parameters=meta.get("n_parameters"), path=folder, meta=meta)
+
+
+def load_cached_layer_features(folder):
+    """The features written by :func:`cached_layer_features` to ``folder`` (memory-mapped)."""
+    folder = Path(folder)
+    if not (folder / "meta.json").is_file():
+        raise FileNotFoundError(f"{folder} holds no finished features (no meta.json).")
+    return _load(folder)
+
+
+def _chunk(X, start, stop):
+    return X[start:stop] if isinstance(X, np.ndarray) else list(X[start:stop])
+
+
+def cached_layer_features(extractor, X, cache_dir, *, name=None, progress=True):
+    """Features of every layer of ``extractor`` on ``X``, computed once and kept on disk.
+
+    The first call fits ``extractor`` (when it is not fitted yet; loading or downloading the
+    model), runs ``X`` through it in batches of ``extractor.batch_size`` with a progress bar and
+    writes one ``.npy`` file per layer into a temporary folder that is renamed into place when
+    every batch is done. Later calls with the same model, settings and samples memory-map those
+    files back without loading the model. A run interrupted before the rename leaves nothing
+    behind, so only the unfinished model is recomputed.
+
+    Parameters
+    ----------
+    extractor : PretrainedTextFeatures or PretrainedImageFeatures
+        Any transformer with ``fit``, ``transform_layers`` and ``batch_size``. Its device and
+        precision (``device``, ``dtype``: float16/bfloat16 on CUDA) are used as set.
+    X : sequence of str / image paths, or ndarray
+        The samples (texts for a language model, image paths or arrays for a vision model).
+    cache_dir : str or path-like
+        Root folder. Features go to ``cache_dir/<model>/<digest>/layer_000.npy ...``, the digest
+        covering the extractor's parameters (but not device or batch size) and the samples.
+    name : str, default=None
+        Folder name of the model; by default the extractor's ``model`` (a name or a folder's
+        base name). Required when the model is an instance.
+    progress : bool, default=True
+        Show a tqdm progress bar over batches.
+
+    Returns
+    -------
+    features : :class:`~sklearn.utils.Bunch`
+        ``layers`` (list of read-only memory-mapped float32 ``(n_samples, d_l)`` arrays),
+        ``n_parameters`` (the model's size), ``path`` (the folder) and ``meta``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from transformers import GPT2Config, GPT2Model
+    >>> from mmalign_sk.features import (PretrainedTextFeatures, cached_layer_features,
+    ...                                  make_character_tokenizer)
+    >>> model = GPT2Model(GPT2Config(n_layer=2, n_embd=16, n_head=2, vocab_size=128))
+    >>> tok = make_character_tokenizer()
+    >>> cache = tempfile.mkdtemp()
+    >>> out = cached_layer_features(PretrainedTextFeatures(model, tokenizer=tok),
+    ...                             ["a cat", "two dogs"], cache, name="tiny-gpt2", progress=False)
+    >>> [a.shape for a in out.layers], out.n_parameters > 0
+    ([(2, 16), (2, 16), (2, 16)], True)
+    >>> fresh = PretrainedTextFeatures(model, tokenizer=tok)
+    >>> again = cached_layer_features(fresh, ["a cat", "two dogs"], cache, name="tiny-gpt2",
+    ...                               progress=False)
+    >>> again.path == out.path, hasattr(fresh, "model_")  # read back without loading the model
+    (True, False)
+    """
+    folder = feature_folder(extractor, X, cache_dir, name)
+    if (folder / "meta.json").is_file():
+        return _load(folder)
+    from sklearn.utils.validation import check_is_fitted
+    from sklearn.exceptions import NotFittedError
+    from tqdm.auto import tqdm
+
+    n = len(X)
+    if n == 0:
+        raise ValueError("X must hold at least one sample; got 0.")
+    try:
+        check_is_fitted(extractor, "model_")
+    except NotFittedError:
+        extractor.fit()
+    batch = int(extractor.batch_size)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.tmp-"))
+    try:
+        files = None
+        bar = tqdm(total=n, desc=folder.parent.name, unit="sample", disable=not progress,
+                   dynamic_ncols=True, leave=False)
+        with bar:
+            for start in range(0, n, batch):
+                layers = extractor.transform_layers(_chunk(X, start, start + batch))
+                if files is None:
+                    files = [np.lib.format.open_memmap(tmp / f"layer_{i:03d}.npy", mode="w+",
+                                                       dtype=np.float32, shape=(n, a.shape[1]))
+                             for i, a in enumerate(layers)]
+                for out, a in zip(files, layers):
+                    out[start:start + len(a)] = a
+                bar.update(len(layers[0]))
+        for out in files:
+            out.flush()
+        del files
+        meta = {"n_samples": n, "n_layers": len(layers),
+                "n_parameters": getattr(extractor, "n_parameters_", None),
+                "settings": _extractor_settings(extractor)}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str) + "\n")
+        try:
+            os.replace(tmp, folder)
+        except OSError:
+            if not (folder / "meta.json").is_file():  # not a concurrent writer's finished copy
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return _load(folder)
