@@ -218,7 +218,7 @@ def build_parser():
     rep = sub.add_parser("reproduce", help="run a paper's study end to end (tables, figures, summary)")
     rep.add_argument("study", choices=STUDY_NAMES, help="which paper's study")
     rep.add_argument("--quick", action="store_true",
-                     help="a reduced grid: about 2 minutes (emergence) or 5 (strategic) on a 2-core CPU")
+                     help="a reduced grid: about 1 minute (emergence) or 5 (strategic) on a 2-core CPU")
     rep.add_argument("--out", default=None, help="output folder (default mmalign_STUDY); reruns skip finished cells")
     rep.add_argument("--dataset", default="synthetic", help="synthetic (default) or a real dataset, e.g. mosei")
     rep.add_argument("--data-home", default=None, help="where real datasets live (default $MMALIGN_DATA)")

@@ -259,7 +259,7 @@ def reproduce(
         Output folder; finished cells are cached under ``out_dir/cache`` and skipped when rerun,
         so an interrupted run resumes where it stopped.
     quick : bool, default=False
-        A reduced grid (``EMERGENCE_QUICK``: about 2 minutes on a 2-core CPU;
+        A reduced grid (``EMERGENCE_QUICK``: about 1 minute on a 2-core CPU;
         ``STRATEGIC_QUICK``: about 5 minutes); otherwise the paper's settings (``*_FULL``).
     dataset : str, default="synthetic"
         ``"synthetic"`` or a real dataset of :data:`REAL_DATASETS` whose files are under
