@@ -23,11 +23,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import clone
-from sklearn.model_selection import ParameterGrid, PredefinedSplit
+from sklearn.model_selection import ParameterGrid
 from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import ValidSplit
 
 from .._checks import check_int
+from ._common import train_then_validate
 
 #: The history column that the early stopping and the choice of hyper-parameters read.
 MONITOR = "valid_unimodal_loss"
@@ -116,14 +117,13 @@ def fit_converged(estimator, X, y, train, val, grid, patience):
         ``"max_epochs"``: whether the cap ended the fit before the patience ran out) and
         ``candidates`` (the validation loss of every candidate, in grid order).
     """
-    rows = np.concatenate([np.asarray(train), np.asarray(val)])
-    fold = np.r_[np.full(len(train), -1), np.zeros(len(val), dtype=int)]
+    rows, fold = train_then_validate(np.asarray(train), np.asarray(val))
     X_fit, y_fit = X[rows], y[rows]
     best, best_info, scores = None, None, []
     for params in ParameterGrid(grid):
         model = clone(estimator).set_params(
             **params,
-            train_split=ValidSplit(PredefinedSplit(fold)),
+            train_split=ValidSplit(fold),
             callbacks=early_stopping_callbacks(patience),
             callbacks__valid_acc=None,  # the fused accuracy is not what we select on
         )
