@@ -50,37 +50,25 @@ def _load_matrix(path):
     raise CommandError(f"{path}: expected a .npy, .npz, .csv, .tsv or .txt file; got '{suffix}'")
 
 
-def _positive_int(text):
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {value}")
-    return value
+def _argument(convert, accept, expected):
+    """An argparse type: ``convert(text)``, refused with "expected ..." unless ``accept`` holds."""
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}; got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}; got {value}")
+        return value
+
+    return parse
 
 
-def _n_jobs(text):
-    """argparse type: a joblib worker count, an integer other than 0 (-1: all CPUs)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-zero integer; got {text!r}") from None
-    if value == 0:
-        raise argparse.ArgumentTypeError("expected a non-zero integer (-1 uses every CPU); got 0")
-    return value
-
-
-def _quantile(text):
-    """argparse type: a float in (0, 1]."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1]; got {text!r}") from None
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1]; got {value}")
-    return value
+_positive_int = _argument(int, lambda v: v >= 1, "an integer >= 1")
+#: a joblib worker count: any integer but 0
+_n_jobs = _argument(int, lambda v: v != 0, "a non-zero integer (-1 uses every CPU)")
+_quantile = _argument(float, lambda v: 0.0 < v <= 1.0, "a number in (0, 1]")
 
 
 def _check_device(device):
