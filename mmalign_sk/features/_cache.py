@@ -67,7 +67,38 @@ def _load(folder):
 
 
 def load_cached_layer_features(folder):
-    """The features written by :func:`cached_layer_features` to ``folder`` (memory-mapped)."""
+    """The features written by :func:`cached_layer_features` to ``folder`` (memory-mapped).
+
+    Parameters
+    ----------
+    folder : str or path-like
+        A finished feature folder (the ``path`` of what :func:`cached_layer_features` returned).
+
+    Returns
+    -------
+    Bunch
+        ``layers`` (one read-only memory-mapped array per layer), ``n_parameters``, ``path`` and
+        ``meta``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``folder`` holds no finished features.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from transformers import GPT2Config, GPT2Model
+    >>> from mmalign_sk.features import (PretrainedTextFeatures, cached_layer_features,
+    ...                                  load_cached_layer_features, make_character_tokenizer)
+    >>> model = GPT2Model(GPT2Config(n_layer=2, n_embd=16, n_head=2, vocab_size=128))
+    >>> extractor = PretrainedTextFeatures(model, tokenizer=make_character_tokenizer())
+    >>> first = cached_layer_features(extractor, ["a cat", "two dogs"], tempfile.mkdtemp(),
+    ...                               name="tiny-gpt2", progress=False)
+    >>> again = load_cached_layer_features(first.path)
+    >>> len(again.layers), bool((again.layers[-1] == first.layers[-1]).all())
+    (3, True)
+    """
     folder = Path(folder)
     if not (folder / "meta.json").is_file():
         raise FileNotFoundError(f"{folder} holds no finished features (no meta.json).")
