@@ -20,7 +20,11 @@ fresh subprocess (so that peak memory is that of one case):
   with ours (they can differ only where near-equal similarities are ordered differently).
   ``lists: ours / faiss`` compares the list computations alone.
 * **score**: ``mmalign score A.npy B.npy --json`` run in-process (every registered metric, kNN
-  lists shared across metrics), next to the slowest single kNN metric of the same inputs.
+  lists shared across metrics) against the same command for each kNN metric alone
+  (``--metric m``), alternated in one process, best of ``--score-repeats`` each.
+* **memory** (``--memory-n``, default n = 100 000): each kNN metric called alone in a fresh
+  process; the process's absolute peak resident memory (``ru_maxrss``) with the resident memory
+  after ``import torch``, after the compiled kernel is loaded and after the inputs are loaded.
 
 The compiled kNN kernel is loaded before timing (its one-time load is reported as
 ``kernel_load_seconds``); faiss is imported before timing too. Short measurements are repeated
@@ -63,6 +67,15 @@ TILE = (256, 2048)  # rows x columns of the tiles on which the sgemm rate is mea
 # ------------------------------------------------------------------------------------------------
 def peak_rss():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+
+
+def current_rss():
+    """Resident set size of this process now, in bytes (Linux)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return None
 
 
 def best_time(fn, min_seconds=1.0, max_repeats=3):
@@ -116,22 +129,27 @@ def blocked_gram_seconds(torch, mats, shapes):
 
 
 def run_case(case):
+    rss = {"interpreter_and_numpy": current_rss()}
     import torch
 
+    rss["torch_imported"] = current_rss()
     torch.set_num_threads(case["threads"])
     from mmalign_sk.metrics import get_metric, knn_indices, preprocess, reuse_representations
     from mmalign_sk.metrics._backend import to_tensor
     from mmalign_sk.metrics._reuse import reused
 
-    A = np.load(case["A"])
-    B = np.load(case["B"])
+    rss["metrics_imported"] = current_rss()
     n, d, topk, kind = case["n"], case["d"], case["topk"], case["kind"]
     cpu = torch.device("cpu")
-    out = {}
+    out = {"rss_bytes": rss}
     # load the compiled kNN kernel (one-time cost per process) before anything is timed
     start = time.perf_counter()
     knn_indices(torch.randn(4096, 8), 2)
     out["kernel_load_seconds"] = time.perf_counter() - start
+    rss["kernel_loaded"] = current_rss()
+    A = np.load(case["A"])
+    B = np.load(case["B"])
+    rss["inputs_loaded"] = current_rss()
     base_rss = peak_rss()
 
     if kind == "floor":
@@ -188,17 +206,36 @@ def run_case(case):
             out["results"][name] = {"value": value, "seconds": seconds}
         out["peak_bytes"] = peak_rss() - base_rss
 
+    elif kind == "memory":  # one metric as a user calls it, alone in this process
+        start = time.perf_counter()
+        out["value"] = get_metric(case["metric"], topk=topk, device=cpu)(A, B)
+        out["seconds"] = time.perf_counter() - start
+
     elif kind == "score":
+        # `mmalign score` with every metric, and with each kNN metric alone (`--metric m`), the
+        # same command in the same process, alternated; best of `repeats` each
         from mmalign_sk.cli import main
 
-        buffer = io.StringIO()
-        start = time.perf_counter()
-        with contextlib.redirect_stdout(buffer):
-            code = main(["score", case["A"], case["B"], "--json", "--device", "cpu",
-                         "--topk", str(topk)])
-        out["seconds"] = time.perf_counter() - start
-        out["exit_code"] = code
-        out["metrics"] = {r["metric"]: r["seconds"] for r in json.loads(buffer.getvalue())["results"]}
+        def command(*extra):
+            buffer = io.StringIO()
+            start = time.perf_counter()
+            with contextlib.redirect_stdout(buffer):
+                code = main(["score", case["A"], case["B"], "--json", "--device", "cpu",
+                             "--topk", str(topk), *extra])
+            seconds = time.perf_counter() - start
+            results = json.loads(buffer.getvalue())["results"]
+            return code, seconds, {r["metric"]: r["seconds"] for r in results}
+
+        out["single_seconds"] = {}
+        for _ in range(case["repeats"]):
+            for name in KNN_METRICS:
+                _, seconds, _ = command("--metric", name)
+                best = out["single_seconds"].get(name)
+                out["single_seconds"][name] = seconds if best is None else min(best, seconds)
+            code, seconds, metrics = command()
+            if seconds < out.get("seconds", float("inf")):
+                out.update(seconds=seconds, exit_code=code, metrics=metrics)
+    out["peak_bytes_absolute"] = peak_rss()
     return out
 
 
@@ -260,6 +297,10 @@ def ratio(num, den):
     return None if num is None or not den else num / den
 
 
+def mib(x):
+    return "—" if x is None else f"{x / 2**20:.0f}"
+
+
 def fmt_ratio(x):
     return "—" if x is None else f"{x:.2f}x"
 
@@ -293,6 +334,11 @@ def main(argv=None):
                         help="largest n for the best-blocked-Gram check (it costs 4 full products)")
     parser.add_argument("--score-max-n", type=int, default=20000,
                         help="largest n for the in-process `mmalign score` case")
+    parser.add_argument("--score-repeats", type=int, default=2,
+                        help="alternated repeats of the `mmalign score` runs (best of each)")
+    parser.add_argument("--memory-n", type=int, nargs="*", default=[100000],
+                        help="n at which each kNN metric also runs alone in a fresh process to "
+                        "measure the process's absolute peak memory (default 100000)")
     parser.add_argument("--timeout", type=int, default=7200, help="seconds allowed per case")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out-json", type=Path, default=None)
@@ -312,6 +358,7 @@ def main(argv=None):
 
     machine = machine_info()
     records, rows, list_rows, score_rows, dense_rows = [], [], [], [], []
+    memory_rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for d in args.d:
             for n in args.n:
@@ -379,12 +426,27 @@ def main(argv=None):
                         "—" if "peak_bytes" not in ours else f"{ours['peak_bytes'] / 2**20:.0f}",
                         "/".join(r.get("status", "—") for r in (floor, ours, theirs))])
                     if n <= args.score_max_n:
-                        score = run(kind="score")
-                        inside = sum(score.get("metrics", {}).values()) or None
-                        score_rows.append([threads, d, n, fmt_s(score.get("seconds")),
-                                           fmt_s(inside), fmt_s(slowest),
-                                           fmt_ratio(ratio(score.get("seconds"), slowest)),
-                                           fmt_ratio(ratio(inside, slowest)), score["status"]])
+                        score = run(kind="score", repeats=args.score_repeats)
+                        singles = score.get("single_seconds") or {}
+                        worst = max(singles, key=singles.get) if singles else None
+                        score_rows.append([
+                            threads, d, n, fmt_s(score.get("seconds")),
+                            "—" if worst is None else f"{fmt_s(singles[worst])} ({worst})",
+                            fmt_ratio(ratio(score.get("seconds"), singles.get(worst))),
+                            fmt_s(slowest), mib(score.get("peak_bytes_absolute")),
+                            score["status"]])
+                    if n in args.memory_n:
+                        for name in KNN_METRICS:
+                            alone = run(kind="memory", metric=name)
+                            stages = alone.get("rss_bytes") or {}
+                            peak = alone.get("peak_bytes_absolute")
+                            inputs = stages.get("inputs_loaded")
+                            memory_rows.append([
+                                threads, d, n, name, fmt_s(alone.get("seconds")), mib(peak),
+                                mib(stages.get("torch_imported")), mib(stages.get("kernel_loaded")),
+                                mib(inputs), mib(None if peak is None or inputs is None
+                                                 else peak - inputs),
+                                alone["status"]])
 
     header = ["threads", "d", "n", "metric", "ours (s)", "faiss (s)", "ours / faiss", "floor (s)",
               "ours / floor", "ours / best Gram", "value vs faiss"]
@@ -402,12 +464,23 @@ def main(argv=None):
                   table(["threads", "d", "n", "metric", "ours (s)", "dense (s)", "dense / ours",
                          "dense peak (MiB)", "values"], dense_rows)]
     if score_rows:
-        lines += ["", "`mmalign score A.npy B.npy` (every registered metric; total, and the sum of "
-                  "the metrics' own times without the command's start-up) versus the slowest "
-                  "single kNN metric:", "",
-                  table(["threads", "d", "n", "score (s)", "score metrics (s)",
-                         "slowest kNN metric (s)", "score / slowest", "score metrics / slowest",
+        lines += ["", "`mmalign score A.npy B.npy` (every registered metric, lists shared) against "
+                  "the same command for one kNN metric (`--metric m`), the slowest of them; same "
+                  "process, runs alternated, best of each. The last columns give the slowest kNN "
+                  "metric of the first table and the score process's absolute peak memory:", "",
+                  table(["threads", "d", "n", "score, all metrics (s)",
+                         "slowest single kNN metric (s)", "score / slowest single",
+                         "slowest kNN metric, first table (s)", "score peak (MiB, absolute)",
                          "status"], score_rows)]
+    if memory_rows:
+        lines += ["", "Each kNN metric called alone (`get_metric(m)(A, B)`) in a fresh process: "
+                  "absolute peak resident memory, and the resident memory after each stage "
+                  "(`import torch`; the package imported and the compiled kNN kernel loaded; "
+                  "A and B loaded, float32). The working set is the peak above the last stage:",
+                  "",
+                  table(["threads", "d", "n", "metric", "seconds", "peak (MiB, absolute)",
+                         "after import torch", "after kernel load", "after inputs",
+                         "working set (MiB)", "status"], memory_rows)]
     text = "\n".join(lines)
     print(text)
     if args.out_md:

@@ -7,7 +7,7 @@ layer alignment matrix therefore prepares each layer once instead of once per pa
 
 from ._backend import resolve_device, to_tensor
 from ._preprocess import preprocess
-from ._reuse import reused
+from ._reuse import reused, reusing
 from ._validation import check_embedding, check_option, check_paired, check_real
 
 _PRECISIONS = ("float32", "tf32", "bf16")
@@ -95,14 +95,14 @@ class AlignmentMetric:
         raw, X = X, check_embedding(X, name)
         device = resolve_device(self.device, like=X) if device is None else device
         self.check_n_samples(X.shape[0])
-        X = reused(
-            "clip", (raw,), (str(device), self.clip_quantile, self.scale_invariant),
-            lambda: preprocess(
-                to_tensor(X, device, rescale=self.scale_invariant, name=name),
-                self.clip_quantile,
-                normalize=False,
-            ),
-        )
+
+        def tensor():
+            return to_tensor(X, device, rescale=self.scale_invariant, name=name)
+
+        if not reusing():  # nothing else will see the clipped matrix: normalise it in place
+            return preprocess(tensor(), self.clip_quantile, self.normalize)
+        X = reused("clip", (raw,), (str(device), self.clip_quantile, self.scale_invariant),
+                   lambda: preprocess(tensor(), self.clip_quantile, normalize=False))
         if self.normalize:
             X = reused("normalize", (X,), (), lambda: preprocess(X, None, normalize=True))
         return X

@@ -3,6 +3,7 @@
 import torch
 
 from ._base import AlignmentMetric
+from ._kernel import column_sums, column_sums_of_squares
 from ._registry import register_metric
 from ._validation import check_embedding, check_int
 
@@ -12,10 +13,10 @@ _RANK_RTOL = 1e-6
 
 def standardize_columns(X):
     """Columns with mean 0 and standard deviation 1 (float64); constant columns become 0."""
-    X = X.to(torch.float64)
-    X = X - X.mean(0)
-    std = X.pow(2).mean(0).sqrt()
-    return X / torch.where(std > 0, std, torch.ones_like(std))
+    X = X.to(torch.float64, copy=True)  # one float64 copy, worked on in place
+    X -= column_sums(X) / X.shape[0]
+    std = (column_sums_of_squares(X) / X.shape[0]).sqrt()
+    return X.div_(torch.where(std > 0, std, torch.ones_like(std)))
 
 
 def top_left_singular_vectors(X, k):

@@ -7,7 +7,7 @@
 import torch
 
 from ._base import AlignmentMetric
-from ._kernel import centre_columns, gram_inner
+from ._kernel import centred, gram, gram_inner
 from ._registry import register_metric
 from ._validation import check_embedding, check_option
 
@@ -28,14 +28,14 @@ class CMD(AlignmentMetric):
 
     def represent(self, X):
         if self.centered:
-            X = centre_columns(X)
+            X = centred(X)  # shared with CKA inside reuse_representations
         if self.contract == "samples":
             # C = X^T X (d x d) is formed once; tr(C_A C_B) = <C_A, C_B>_F.
             return {"C": X.T @ X}
         n, d = X.shape
-        gram = X @ X.T if d >= n else None
-        rep = {"X": X, "gram": gram}
-        rep["norm_sq"] = gram_inner(X, X, gram, gram)
+        X_gram = gram(X) if d >= n else None
+        rep = {"X": X, "gram": X_gram}
+        rep["norm_sq"] = gram_inner(X, X, X_gram, X_gram)
         return rep
 
     def compare(self, rep_a, rep_b):

@@ -21,6 +21,7 @@ from ._backend import times_power_of_two
 from ._base import AlignmentMetric
 from ._knn import knn_indices
 from ._registry import register_metric
+from ._reuse import reused
 from ._validation import as_array, check_int, check_option, check_real, check_topk
 
 _KERNELS = ("linear", "rbf")
@@ -128,10 +129,41 @@ def _ratio(hsic_kl, hsic_kk, hsic_ll):
 
 
 # -- linear kernel -------------------------------------------------------------------------------
+def column_sums(X):
+    """Column sums of ``X`` accumulated in float64, as a float64 tensor on the device of ``X``.
+
+    On the CPU numpy's reduction is used: it reads float32 rows without a float64 copy and is
+    several times faster than torch's for this reduction.
+    """
+    if X.device.type == "cpu" and X.dtype in (torch.float32, torch.float64):
+        return torch.from_numpy(np.asarray(X.numpy().sum(0, dtype=np.float64)))
+    return X.sum(0, dtype=torch.float64)
+
+
+def column_sums_of_squares(X):
+    """``(X * X).sum(0)`` accumulated in float64, without an ``(n, d)`` temporary on the CPU."""
+    if X.device.type == "cpu" and X.dtype in (torch.float32, torch.float64):
+        X = X.numpy()
+        return torch.from_numpy(np.einsum("ij,ij->j", X, X, dtype=np.float64))
+    X = X.to(torch.float64)
+    return (X * X).sum(0)
+
+
 def centre_columns(X):
     """Subtract the column means (computed in float64) from ``X``."""
-    mean = X.sum(0, dtype=torch.float64) / X.shape[0]
+    mean = column_sums(X) / X.shape[0]
     return X - mean.to(X.dtype)
+
+
+def centred(X):
+    """:func:`centre_columns` of ``X``, computed once per matrix inside
+    :func:`reuse_representations` (CKA, unbiased CKA and the centred CMD share it)."""
+    return reused("centre", (X,), (), lambda: centre_columns(X))
+
+
+def gram(X):
+    """``X @ X.T``, computed once per matrix inside :func:`reuse_representations`."""
+    return reused("gram", (X,), (), lambda: X @ X.T)
 
 
 def gram_inner(X, Y, gram_x=None, gram_y=None):
@@ -139,11 +171,16 @@ def gram_inner(X, Y, gram_x=None, gram_y=None):
 
     With both Gram matrices given, their entrywise product is summed by row blocks; otherwise
     ``X^T Y`` is accumulated over row blocks (``O(n d_X d_Y)``). A missing Gram matrix is formed
-    when the other one is given (the features are then wider than ``n``).
+    when the other one is given (the features are then wider than ``n``). Inside
+    :func:`reuse_representations` the value for the same two matrices is computed once.
     """
+    return reused("gram_inner", (X, Y), (), lambda: _gram_inner(X, Y, gram_x, gram_y))
+
+
+def _gram_inner(X, Y, gram_x, gram_y):
     if gram_x is not None or gram_y is not None:
-        gram_x = X @ X.T if gram_x is None else gram_x
-        gram_y = Y @ Y.T if gram_y is None else gram_y
+        gram_x = gram(X) if gram_x is None else gram_x
+        gram_y = gram(Y) if gram_y is None else gram_y
         n = gram_x.shape[0]
         step = _block_rows(n, n)
         total = 0.0
@@ -160,15 +197,18 @@ def gram_inner(X, Y, gram_x=None, gram_y=None):
 
 
 def _linear_rep(X):
-    """Centred features plus the float64 sums the linear HSIC estimators need."""
-    X = centre_columns(X)
+    """Centred features plus the float64 sums the linear HSIC estimators need (computed once
+    per matrix inside :func:`reuse_representations`; do not modify the returned dict)."""
+    return reused("linear_rep", (X,), (), lambda: _linear_sums(centred(X)))
+
+
+def _linear_sums(X):
     n, d = X.shape
-    gram = X @ X.T if d >= n else None
     sq_norms = torch.linalg.vector_norm(X, dim=1, dtype=torch.float64) ** 2
-    col_sum = X.sum(0, dtype=torch.float64)
+    col_sum = column_sums(X)
     step = _block_rows(n, d)
     row_sum = torch.cat([X[s:s + step].to(torch.float64) @ col_sum for s in range(0, n, step)])
-    return {"X": X, "gram": gram, "diag": sq_norms, "row_sum": row_sum,
+    return {"X": X, "gram": gram(X) if d >= n else None, "diag": sq_norms, "row_sum": row_sum,
             "total": float(col_sum @ col_sum)}
 
 
@@ -290,7 +330,10 @@ class CKA(AlignmentMetric):
         return _rbf_hsic(rep_a, rep_b, self.unbiased)
 
     def represent(self, X):
-        rep = _linear_rep(X) if self.kernel == "linear" else _rbf_rep(X, self.sigma)
+        if self.kernel == "linear":
+            rep = dict(_linear_rep(X))  # a copy: the shared representation stays unchanged
+        else:
+            rep = dict(reused("rbf_rep", (X,), (self.sigma,), lambda: _rbf_rep(X, self.sigma)))
         rep["self_hsic"] = self._hsic(rep, rep)
         return rep
 
@@ -371,13 +414,19 @@ def unbiased_cka(A, B, kernel="linear", sigma=1.0, **params):
 
 # -- CKNNA -------------------------------------------------------------------------------------
 def _knn_entries(X, idx):
-    """Inner products ``X[i] . X[idx[i, j]]`` of every row with its listed neighbours, (n, k)."""
+    """Inner products ``X[i] . X[idx[i, j]]`` of every row with its listed neighbours, (n, k).
+
+    Rows go in blocks of at most 1024 (their gathered neighbours, ``1024 * k * d`` entries, stay
+    in cache), each block one batched matrix-vector product.
+    """
     n, k = idx.shape
     out = torch.empty((n, k), dtype=X.dtype, device=X.device)
-    step = _block_rows(n, k * X.shape[1])
+    step = min(1024, _block_rows(n, k * X.shape[1]))
     for start in range(0, n, step):
         stop = min(start + step, n)
-        out[start:stop] = torch.einsum("nd,nkd->nk", X[start:stop], X[idx[start:stop]])
+        neighbours = torch.index_select(X, 0, idx[start:stop].reshape(-1))
+        out[start:stop] = torch.bmm(neighbours.view(stop - start, k, -1),
+                                    X[start:stop, :, None])[..., 0]
     return out
 
 

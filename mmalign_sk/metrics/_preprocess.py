@@ -30,27 +30,30 @@ def abs_quantile(X, q):
 
     Uses the two order statistics around the quantile instead of a full sort, so it works for
     tensors of any size (``torch.quantile`` is limited to 2**24 elements). On the CPU they come
-    from one in-place partial sort of the absolute values (no memory beyond that one copy); on
-    a GPU from ``torch.kthvalue``.
+    from one in-place partial sort of a copy of the absolute values; on a GPU from
+    ``torch.kthvalue``.
     """
-    flat = X.reshape(-1).abs()
-    if flat.numel() == 1:
-        return flat[0]
-    pos = q * (flat.numel() - 1)
+    return _quantile_of(X.reshape(-1).abs(), q).to(X.dtype)
+
+
+def _quantile_of(values, q):
+    """Exact ``q``-quantile of the 1-D tensor ``values``, which it may reorder (CPU)."""
+    if values.numel() == 1:
+        return values[0].clone()
+    pos = q * (values.numel() - 1)
     lo = math.floor(pos)
-    hi = min(lo + 1, flat.numel() - 1)
+    hi = min(lo + 1, values.numel() - 1)
     frac = pos - lo
-    if flat.device.type == "cpu" and flat.dtype in (torch.float32, torch.float64):
-        values = flat.numpy()  # |X| is a fresh copy: partitioning it in place is safe
-        values.partition([lo, hi])
-        v_lo, v_hi = flat[lo], flat[hi]
+    if values.device.type == "cpu" and values.dtype in (torch.float32, torch.float64):
+        values.numpy().partition([lo, hi])
+        v_lo, v_hi = values[lo], values[hi]
     else:
-        work = flat if flat.device.type == "cpu" else flat.float()
+        work = values if values.device.type == "cpu" else values.float()
         v_lo = torch.kthvalue(work, lo + 1).values
         v_hi = torch.kthvalue(work, hi + 1).values if frac else v_lo
     if frac == 0.0:
-        return v_lo.to(X.dtype)
-    return (v_lo + frac * (v_hi - v_lo)).to(X.dtype)
+        return v_lo.clone()
+    return v_lo + frac * (v_hi - v_lo)
 
 
 def clip_outliers(X, q=0.95):
@@ -66,6 +69,8 @@ def clip_outliers(X, q=0.95):
     -------
     torch.Tensor or ndarray
         A new tensor of the same shape, dtype and device (an ndarray for an array-like ``X``).
+        It is the only copy made: the absolute values whose quantile is taken are computed into
+        it, then overwritten by the clipped values.
 
     Examples
     --------
@@ -77,8 +82,11 @@ def clip_outliers(X, q=0.95):
     """
     q = check_real(q, "clip_quantile", low=0.0, high=1.0, low_inclusive=False)
     X, was_tensor = _as_tensor(X)
-    t = abs_quantile(X, q)
-    return _like_input(X.clamp(-t, t), was_tensor)
+    out = X.abs()
+    if not out.is_contiguous():
+        out = out.contiguous()
+    t = _quantile_of(out.view(-1), q).to(X.dtype)
+    return _like_input(torch.clamp(X, -t, t, out=out), was_tensor)
 
 
 def normalize_rows(X):
@@ -97,12 +105,35 @@ def normalize_rows(X):
             [0.0000, 0.0000]])
     """
     X, was_tensor = _as_tensor(X)
-    norms = torch.linalg.vector_norm(X, dim=1, keepdim=True, dtype=torch.float64)
+    return _like_input(_normalize_rows(X, out=None), was_tensor)
+
+
+def _normalize_rows(X, out):
+    """Rows of ``X`` scaled to unit norm, written to ``out`` (``X`` itself for in place) or, for
+    ``out=None``, to a new tensor."""
+    norms = _row_norms_float64(X)
     norms = torch.where(norms > 0.0, norms, 1.0)
     if X.dtype != torch.float64 and bool((norms < torch.finfo(X.dtype).tiny).any()):
         # a norm below the normal range of X's dtype: divide in float64
-        return _like_input((X.to(torch.float64) / norms).to(X.dtype), was_tensor)
-    return _like_input(X / norms.to(X.dtype), was_tensor)
+        scaled = (X.to(torch.float64) / norms).to(X.dtype)
+        return scaled if out is None else out.copy_(scaled)
+    return torch.div(X, norms.to(X.dtype), out=out) if out is not None else X / norms.to(X.dtype)
+
+
+def _row_norms_float64(X):
+    """Row norms of ``X`` accumulated in float64, shape (n, 1), without a float64 copy of ``X``."""
+    if X.device.type == "cpu" and X.dtype == torch.float32:
+        values = X.numpy()
+        squares = np.einsum("ij,ij->i", values, values, dtype=np.float64)
+        return torch.from_numpy(np.sqrt(squares)[:, None])
+    if X.dtype == torch.float64:
+        return torch.linalg.vector_norm(X, dim=1, keepdim=True)
+    step = max(1, 2**22 // max(X.shape[1], 1))  # float64 copies of 32 MiB at most
+    norms = torch.empty((X.shape[0], 1), dtype=torch.float64, device=X.device)
+    for start in range(0, X.shape[0], step):
+        torch.linalg.vector_norm(X[start:start + step], dim=1, keepdim=True,
+                                 dtype=torch.float64, out=norms[start:start + step])
+    return norms
 
 
 def preprocess(X, clip_quantile=0.95, normalize=True):
@@ -128,6 +159,8 @@ def preprocess(X, clip_quantile=0.95, normalize=True):
     X, was_tensor = _as_tensor(X)
     if clip_quantile is not None:
         X = clip_outliers(X, clip_quantile)
-    if normalize:
+        if normalize:  # the clipped matrix is ours: normalise it in place (one copy in all)
+            X = _normalize_rows(X, out=X)
+    elif normalize:
         X = normalize_rows(X)
     return _like_input(X, was_tensor)

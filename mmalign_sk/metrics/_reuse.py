@@ -43,6 +43,11 @@ def reuse_representations():
         _STORE.reset(token)
 
 
+def reusing():
+    """Whether a :func:`reuse_representations` block is active (values computed now are kept)."""
+    return _STORE.get() is not None
+
+
 def reused(kind, objects, settings, compute):
     """``compute()``, or its value stored for the same ``objects`` and ``settings`` in the block.
 

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from .._checks import check_int, check_option, check_real  # noqa: F401  (re-exported)
+from ._reuse import reused
 
 
 def _shape(X):
@@ -37,7 +38,16 @@ def check_embedding(X, name="A"):
         If ``X`` is not numeric.
     ValueError
         If ``X`` is not 2-D, is empty, or holds NaN or infinite values.
+
+    Notes
+    -----
+    Inside :func:`~mmalign_sk.metrics.reuse_representations` each matrix is checked once, however
+    many metrics are computed on it.
     """
+    return reused("checked", (X,), (), lambda: _check_embedding(X, name))
+
+
+def _check_embedding(X, name):
     if not isinstance(X, torch.Tensor):
         if isinstance(X, (str, bytes)) or X is None:
             raise TypeError(f"{name} must be a 2-D numeric array or tensor; got {type(X).__name__}.")

@@ -273,3 +273,15 @@ def test_cpu_and_cuda_agree(name, params):
     cpu = alignment_score(A, B, metric=name, device="cpu", **params)
     cuda = alignment_score(A, B, metric=name, device="cuda", **params)
     assert cuda == pytest.approx(cpu, abs=1e-5)
+
+
+def test_knn_entries_across_row_blocks_against_float64():
+    from mmalign_sk.metrics._kernel import _knn_entries
+
+    gen = torch.Generator().manual_seed(5)
+    X = torch.randn(2500, 9, generator=gen)  # more rows than one block of 1024
+    idx = torch.randint(0, 2500, (2500, 4), generator=gen)
+    X64 = X.double().numpy()
+    expected = np.einsum("nd,nkd->nk", X64, X64[idx.numpy()])
+    got = _knn_entries(X, idx)
+    np.testing.assert_allclose(got.double().numpy(), expected, rtol=0, atol=1e-5)

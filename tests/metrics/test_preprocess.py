@@ -51,3 +51,34 @@ def test_preprocess_order_is_clip_then_normalise():
     got = preprocess(torch.as_tensor(X), clip_quantile=0.9, normalize=True).numpy()
     np.testing.assert_allclose(got, expected, atol=1e-12)
     assert torch.equal(preprocess(torch.as_tensor(X), None, False), torch.as_tensor(X))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_clip_and_preprocess_leave_the_input_unchanged_and_accept_strided_views(dtype):
+    X = torch.as_tensor(np.random.default_rng(3).standard_t(df=2, size=(12, 40)), dtype=dtype)
+    original = X.clone()
+    view = X.T  # not contiguous
+    t = np.quantile(np.abs(view.numpy().astype(np.float64)), 0.8)
+    clipped = clip_outliers(view, 0.8)
+    np.testing.assert_allclose(clipped.numpy(), np.clip(view.numpy(), -t, t), rtol=1e-6)
+    out = preprocess(view, 0.8, normalize=True)
+    expected = np.clip(view.numpy().astype(np.float64), -t, t)
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-7)
+    assert torch.equal(X, original)
+    # without clipping, normalisation writes a new tensor, never the caller's
+    unclipped = preprocess(X, None, normalize=True)
+    assert torch.equal(X, original) and unclipped.data_ptr() != X.data_ptr()
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32])
+def test_normalize_rows_of_low_precision_tensors_against_float64(dtype):
+    X = torch.randn(2000, 7, generator=torch.Generator().manual_seed(4)).to(dtype)
+    X[5] = 0.0
+    exact = X.double()
+    norms = np.sqrt((exact.numpy() ** 2).sum(axis=1, keepdims=True))
+    expected = np.divide(exact.numpy(), norms, out=np.zeros_like(exact.numpy()), where=norms > 0)
+    got = normalize_rows(X)
+    assert got.dtype == dtype
+    # float64 norms, one rounding of the quotient to the dtype
+    np.testing.assert_allclose(got.double().numpy(), expected, rtol=torch.finfo(dtype).eps, atol=0)

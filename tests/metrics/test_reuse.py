@@ -98,3 +98,34 @@ def test_clipping_shared_by_metrics_with_and_without_normalisation(monkeypatch):
     assert shared == separate
     # per matrix: one clipping (normalize=False) and one normalisation (clip_quantile=None)
     assert sorted(calls, key=repr) == sorted([(0.95, False), (None, True)] * 2, key=repr)
+
+
+def test_every_metric_unchanged_in_one_block_and_shared_work_done_once(monkeypatch):
+    import mmalign_sk.metrics._kernel as kernel
+    import mmalign_sk.metrics._validation as validation
+    from mmalign_sk.metrics import list_metrics
+
+    counts = {"centre": 0, "check": 0}
+    centre, check = kernel.centre_columns, validation._check_embedding
+
+    def counting_centre(X):
+        counts["centre"] += 1
+        return centre(X)
+
+    def counting_check(X, name):
+        counts["check"] += 1
+        return check(X, name)
+
+    monkeypatch.setattr(kernel, "centre_columns", counting_centre)
+    monkeypatch.setattr(validation, "_check_embedding", counting_check)
+    rng = np.random.default_rng(4)
+    A, B = rng.normal(size=(150, 16)), rng.normal(size=(150, 12))  # svcca needs 10 features
+    separate = {name: get_metric(name)(A, B) for name in list_metrics()}
+    counts.update(centre=0, check=0)
+    with reuse_representations():
+        shared = {name: get_metric(name)(A, B) for name in list_metrics()}
+    assert shared == separate
+    # cka, unbiased_cka and cmd_centered share the centred normalised matrices, and
+    # cmd_centered_unnorm centres the clipped ones: four centrings in all
+    assert counts["centre"] == 4
+    assert counts["check"] == 2  # A and B are validated once each
