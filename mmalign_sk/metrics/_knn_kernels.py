@@ -2,10 +2,10 @@
 
 Every row keeps a min-heap of its ``m`` largest similarities seen so far (values and column
 indices; the root is the smallest, i.e. the row's threshold). A tile's columns are split into
-``groups`` strided groups of ``W`` columns, column ``c`` belonging to class ``c % W``. The scan
-first takes the maximum of every class (a vectorised pass over the tile, which is still in cache
-after the matrix product that wrote it); only classes whose maximum beats the threshold are read
-value by value. On a row's first tile the threshold is the ``m``-th largest class maximum (``m``
+``groups`` strided groups of ``W`` columns, column ``c`` belonging to class ``c % W``. The caller
+first takes the maximum of every class (one vectorised reduction over the tile, which is still in
+cache after the matrix product that wrote it); the scan then reads value by value only the
+classes whose maximum beats the row's threshold. On a row's first tile the threshold is the ``m``-th largest class maximum (``m``
 distinct values of the tile, so at most its ``m``-th largest value), which makes even the first
 tile cost little more than one read.
 """
@@ -62,28 +62,23 @@ def _kth_smallest(values, scratch, k):
 
 
 @njit(nogil=True, cache=True)
-def scan_tile(tile, groups, col_start, heap_values, heap_index, first):
+def scan_tile(tile, maxima, col_start, heap_values, heap_index, first):
     """Push the values of ``tile`` (rows, groups * W) into the rows' heaps.
 
-    ``tile`` is C-contiguous, so that the class maxima are a vectorised pass; ``col_start`` is
-    the column of ``X`` of the tile's first column; ``first`` says whether this is the rows'
-    first tile (their heaps hold ``-inf``).
+    ``maxima`` (rows, W) holds the maximum of every column class of every row (the caller
+    computes it with one vectorised reduction, ``tile.view(rows, groups, W).amax(1)``, while the
+    tile is in cache); ``col_start`` is the column of ``X`` of the tile's first column; ``first``
+    says whether this is the rows' first tile (their heaps hold ``-inf``).
     """
-    W = tile.shape[1] // groups
+    W = maxima.shape[1]
+    groups = tile.shape[1] // W
     m = heap_values.shape[1]
-    class_max = np.empty(W, tile.dtype)
     found_values = np.empty(tile.shape[1], tile.dtype)
     found_index = np.empty(tile.shape[1], np.int64)
     scratch = np.empty(W, tile.dtype)
     for r in range(tile.shape[0]):
         S = tile[r]
-        for c in range(W):
-            class_max[c] = S[c]
-        for g in range(1, groups):
-            base = g * W
-            for c in range(W):
-                v = S[base + c]
-                class_max[c] = v if v > class_max[c] else class_max[c]
+        class_max = maxima[r]
         if first and W >= m:
             # the m-th largest class maximum is at most the tile's m-th largest value: every
             # value >= it is collected, the heap is built from the first m and takes the rest

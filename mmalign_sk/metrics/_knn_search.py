@@ -176,6 +176,7 @@ def _tiled_knn(X, topk, include_self, block, tol):
     m = min(topk + _TIE_MARGIN, available)
     block = min(block, n)
     buffer = torch.empty((block, _TILE_COLS), dtype=X.dtype)
+    maxima = torch.empty((block, -(-_TILE_COLS // _GROUPS)), dtype=X.dtype)
     heap_values = torch.empty((block, m), dtype=X.dtype)
     heap_index = torch.empty((block, m), dtype=torch.long)
     values_np, index_np = heap_values.numpy(), heap_index.numpy()
@@ -198,7 +199,11 @@ def _tiled_knn(X, topk, include_self, block, tol):
                 if not include_self and col_start < stop and start < col_stop:
                     own = torch.arange(max(start, col_start), min(stop, col_stop))
                     S[own - start, own - col_start] = -float("inf")
-                scan(S.numpy(), col_start, values_np[: stop - start], index_np[: stop - start])
+                # the maxima of the tile's column classes, one vectorised reduction (contiguous)
+                M = maxima.view(-1)[: (stop - start) * (padded // _GROUPS)].view(stop - start, -1)
+                torch.amax(S.view(stop - start, _GROUPS, -1), dim=1, out=M)
+                scan(S.numpy(), M.numpy(), col_start, values_np[: stop - start],
+                     index_np[: stop - start])
             values, order = heap_values[: stop - start].sort(dim=1, descending=True)
             index = heap_index[: stop - start].gather(1, order)
             ordered, group, tied = _order_candidates(values, index, topk, tol[start:stop, None])
@@ -220,21 +225,21 @@ def _tile_scanner(threads):
     """
     from ._knn_kernels import scan_tile
 
-    def scan_all(tile, col_start, values, index):
-        scan_tile(tile, _GROUPS, col_start, values, index, col_start == 0)
+    def scan_all(tile, maxima, col_start, values, index):
+        scan_tile(tile, maxima, col_start, values, index, col_start == 0)
 
     if threads <= 1:
         yield scan_all
         return
     with ThreadPoolExecutor(max_workers=threads) as pool:
 
-        def scan_parallel(tile, col_start, values, index):
+        def scan_parallel(tile, maxima, col_start, values, index):
             rows = tile.shape[0]
             if rows < 2 * threads:
-                return scan_all(tile, col_start, values, index)
+                return scan_all(tile, maxima, col_start, values, index)
             bounds = [rows * t // threads for t in range(threads + 1)]
             jobs = [
-                pool.submit(scan_all, tile[a:b], col_start, values[a:b], index[a:b])
+                pool.submit(scan_all, tile[a:b], maxima[a:b], col_start, values[a:b], index[a:b])
                 for a, b in zip(bounds[:-1], bounds[1:])
             ]
             for job in jobs:
