@@ -430,6 +430,10 @@ def _knn_entries(X, idx):
     return out
 
 
+#: Pairs whose transposes are looked up at once in :func:`_sparse_hsic` (bounds its memory).
+_PAIR_CHUNK = 2**18
+
+
 def _sparse_hsic(rows, cols, k_vals, l_vals, n, unbiased):
     """HSIC of two kernels that are zero outside the pairs ``(rows, cols)``.
 
@@ -437,13 +441,13 @@ def _sparse_hsic(rows, cols, k_vals, l_vals, n, unbiased):
     columns). ``k_vals`` and ``l_vals`` are float64 values of the two kernels on those pairs.
     """
     keys = rows * n + cols
-    transposed = cols * n + rows
-    pos = torch.searchsorted(keys, transposed).clamp_max_(max(keys.numel() - 1, 0))
-    if keys.numel():
+    trace_kl = 0.0  # sum over pairs of K_ij L_ji, the transposed pairs looked up in chunks
+    for start in range(0, keys.numel(), _PAIR_CHUNK):
+        stop = start + _PAIR_CHUNK
+        transposed = cols[start:stop] * n + rows[start:stop]
+        pos = torch.searchsorted(keys, transposed).clamp_max_(keys.numel() - 1)
         found = keys[pos] == transposed
-        trace_kl = float((k_vals * torch.where(found, l_vals[pos], 0.0)).sum())
-    else:
-        trace_kl = 0.0
+        trace_kl += float((k_vals[start:stop] * torch.where(found, l_vals[pos], 0.0)).sum())
     sums = [torch.zeros(n, dtype=torch.float64, device=rows.device).index_add_(0, at, vals)
             for at in (rows, cols) for vals in (k_vals, l_vals)]
     row_k, row_l, col_k, col_l = sums
@@ -480,7 +484,7 @@ class CKNNA(AlignmentMetric):
     def represent(self, X):
         n = X.shape[0]
         idx = knn_indices(X, self.topk, include_self=not self.unbiased)
-        idx, order = torch.sort(idx, dim=1)
+        idx = torch.sort(idx, dim=1).values
         values = _knn_entries(X, idx).to(torch.float64)
         rows = torch.arange(n, device=X.device).repeat_interleave(self.topk)
         cols, vals = idx.reshape(-1), values.reshape(-1)

@@ -12,10 +12,17 @@ def reuse_representations():
 
     Metrics of the same matrices (e.g. ``mutual_knn``, ``cycle_knn``, ``lcs_knn``,
     ``edit_distance_knn`` and ``cknna``, which all need the kNN lists of ``A`` and of ``B``)
-    normally compute them once per call. Inside this block, a matrix preprocessed with the same
-    settings, or the kNN lists of the same preprocessed matrix with the same ``topk``,
-    ``include_self`` and ``precision``, are computed once and reused. Results are identical to
-    separate calls (kNN lists do not depend on ``block_size``).
+    normally compute them once per call. Inside this block these are computed once per matrix
+    and reused: the input checks; the preprocessing with the same settings; the kNN lists of
+    the same preprocessed matrix with the same ``topk``, ``include_self`` and ``precision``; the
+    column-centred matrix and linear-kernel sums shared by ``cka``, ``unbiased_cka`` and the
+    centred ``cmd`` variants; and the Gram inner products ``||X^T Y||_F^2`` of the same two
+    matrices. Results are identical to separate calls (kNN lists do not depend on
+    ``block_size``).
+
+    Outside a block each call holds one preprocessed copy per input matrix; inside one, the
+    clipped and the normalised copies (and the centred ones, for the metrics above) are kept
+    until the block ends, trading memory for time.
 
     Matrices are recognised by identity (and, for tensors, their version counter): do not modify
     a numpy array in place inside the block. Everything cached is released when the block ends.

@@ -241,6 +241,16 @@ def test_cknna_with_default_preprocessing_matches_naive():
     assert cknna(A, B) == pytest.approx(expected, abs=1e-6)
 
 
+@pytest.mark.parametrize("unbiased", [True, False])
+def test_cknna_pairs_looked_up_in_chunks_matches_naive(monkeypatch, unbiased):
+    import mmalign_sk.metrics._kernel as kernel
+
+    monkeypatch.setattr(kernel, "_PAIR_CHUNK", 7)  # many chunks, the last one partial
+    A, B = paired(60, 8, 5, seed=12)
+    expected = naive_cknna(A, B, 5, unbiased)
+    assert cknna(A, B, topk=5, unbiased=unbiased, **RAW) == pytest.approx(expected, abs=1e-6)
+
+
 def test_cknna_identical_and_symmetric():
     A, B = paired(40, 6, 6, seed=11)
     assert cknna(A, A, topk=5) == pytest.approx(1.0, abs=1e-6)
