@@ -4,10 +4,11 @@ Two strategies share one tie rule (:func:`knn_indices`):
 
 * **tiles** (CPU, float32/float64, from ``_TILE_MIN_N`` rows): rows are taken in blocks of
   ``_TILE_ROWS``, columns in tiles of ``_TILE_COLS``, so that a similarity tile (8 MiB) is still in
-  cache when the compiled scan of ``_knn_kernels`` reads it right after the matrix product that
-  wrote it. Each row keeps a heap of its ``topk + 8`` best candidates; a tile's columns are split
-  into ``_GROUPS`` strided groups, one vectorised maximum over the groups tells which column
-  classes can hold a value above the row's threshold, and only those few are read value by value.
+  cache when it is read right after the matrix product that wrote it. Each row keeps a heap of
+  its ``topk + 8`` best candidates; a tile's columns are split into ``_GROUPS`` strided groups,
+  one vectorised maximum over the groups (``torch.amax``) tells which column classes can hold a
+  value above the row's threshold, and the compiled scan of ``_knn_kernels`` reads only those few
+  value by value.
   Cost: the matrix products plus about one read of every similarity, no sort of wide candidate
   sets.
 * **row blocks** (CUDA, ``precision="bf16"``, and the rows the tie rule sends back): a block of
@@ -86,7 +87,8 @@ def knn_indices(X, topk, *, include_self=False, block_size=None, precision="floa
 
     **Algorithm.** Every row keeps its ``topk + 8`` best candidates. On the CPU a compiled scan
     (numba, loaded on the first call with at least 4096 rows) reads each similarity tile while it
-    is in cache: the maxima of strided column classes are compared with the row's current
+    is in cache: the maxima of strided column classes (one vectorised reduction per tile) are
+    compared with the row's current
     ``topk + 8``-th value and only the few classes above it are read value by value into a heap,
     so the cost is the matrix products plus about one read of every similarity. Elsewhere a block
     of rows against all columns goes through ``torch.topk``. The candidates are then ordered by
