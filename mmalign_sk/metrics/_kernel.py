@@ -135,14 +135,14 @@ def column_sums(X):
     On the CPU numpy's reduction is used: it reads float32 rows without a float64 copy and is
     several times faster than torch's for this reduction.
     """
-    if X.device.type == "cpu" and X.dtype in (torch.float32, torch.float64):
+    if X.device.type == "cpu" and X.dtype in (torch.float32, torch.float64) and not X.requires_grad:
         return torch.from_numpy(np.asarray(X.numpy().sum(0, dtype=np.float64)))
     return X.sum(0, dtype=torch.float64)
 
 
 def column_sums_of_squares(X):
     """``(X * X).sum(0)`` accumulated in float64, without an ``(n, d)`` temporary on the CPU."""
-    if X.device.type == "cpu" and X.dtype in (torch.float32, torch.float64):
+    if X.device.type == "cpu" and X.dtype in (torch.float32, torch.float64) and not X.requires_grad:
         X = X.numpy()
         return torch.from_numpy(np.einsum("ij,ij->j", X, X, dtype=np.float64))
     X = X.to(torch.float64)

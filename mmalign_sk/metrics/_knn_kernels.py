@@ -5,9 +5,9 @@ indices; the root is the smallest, i.e. the row's threshold). A tile's columns a
 ``groups`` strided groups of ``W`` columns, column ``c`` belonging to class ``c % W``. The caller
 first takes the maximum of every class (one vectorised reduction over the tile, which is still in
 cache after the matrix product that wrote it); the scan then reads value by value only the
-classes whose maximum beats the row's threshold. On a row's first tile the threshold is the ``m``-th largest class maximum (``m``
-distinct values of the tile, so at most its ``m``-th largest value), which makes even the first
-tile cost little more than one read.
+classes whose maximum beats the row's threshold. On a row's first tile the threshold is the
+``m``-th largest class maximum (``m`` distinct values of the tile, so at most its ``m``-th
+largest value), which makes even the first tile cost little more than one read.
 """
 
 import numpy as np

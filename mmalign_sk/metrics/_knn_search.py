@@ -88,9 +88,9 @@ def knn_indices(X, topk, *, include_self=False, block_size=None, precision="floa
     **Algorithm.** Every row keeps its ``topk + 8`` best candidates. On the CPU a compiled scan
     (numba, loaded on the first call with at least 4096 rows) reads each similarity tile while it
     is in cache: the maxima of strided column classes (one vectorised reduction per tile) are
-    compared with the row's current
-    ``topk + 8``-th value and only the few classes above it are read value by value into a heap,
-    so the cost is the matrix products plus about one read of every similarity. Elsewhere a block
+    compared with the row's current ``topk + 8``-th value and only the few classes above it are
+    read value by value into a heap, so the cost is the matrix products plus about one read of
+    every similarity. Elsewhere a block
     of rows against all columns goes through ``torch.topk``. The candidates are then ordered by
     (tie group, index); only rows whose tie group at the ``topk``-th place reaches the last
     candidate are computed again on their full similarity rows, to take the lowest indices of

@@ -82,10 +82,12 @@ def clip_outliers(X, q=0.95):
     """
     q = check_real(q, "clip_quantile", low=0.0, high=1.0, low_inclusive=False)
     X, was_tensor = _as_tensor(X)
-    out = X.abs()
+    out = X.detach().abs()
     if not out.is_contiguous():
         out = out.contiguous()
     t = _quantile_of(out.view(-1), q).to(X.dtype)
+    if X.requires_grad:  # keep the autograd graph (clipped entries get zero gradient)
+        return X.clamp(-t, t)
     return _like_input(torch.clamp(X, -t, t, out=out), was_tensor)
 
 
@@ -110,7 +112,9 @@ def normalize_rows(X):
 
 def _normalize_rows(X, out):
     """Rows of ``X`` scaled to unit norm, written to ``out`` (``X`` itself for in place) or, for
-    ``out=None``, to a new tensor."""
+    ``out=None``, to a new tensor (always, when ``X`` requires grad)."""
+    if X.requires_grad:
+        out = None
     norms = _row_norms_float64(X)
     norms = torch.where(norms > 0.0, norms, 1.0)
     if X.dtype != torch.float64 and bool((norms < torch.finfo(X.dtype).tiny).any()):
@@ -122,7 +126,7 @@ def _normalize_rows(X, out):
 
 def _row_norms_float64(X):
     """Row norms of ``X`` accumulated in float64, shape (n, 1), without a float64 copy of ``X``."""
-    if X.device.type == "cpu" and X.dtype == torch.float32:
+    if X.device.type == "cpu" and X.dtype == torch.float32 and not X.requires_grad:
         values = X.numpy()
         squares = np.einsum("ij,ij->i", values, values, dtype=np.float64)
         return torch.from_numpy(np.sqrt(squares)[:, None])

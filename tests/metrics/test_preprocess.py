@@ -82,3 +82,21 @@ def test_normalize_rows_of_low_precision_tensors_against_float64(dtype):
     assert got.dtype == dtype
     # float64 norms, one rounding of the quotient to the dtype
     np.testing.assert_allclose(got.double().numpy(), expected, rtol=torch.finfo(dtype).eps, atol=0)
+
+
+def test_preprocessing_keeps_autograd_for_tensors_that_require_grad():
+    X = torch.randn(30, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(6))
+    leaf = X.clone().requires_grad_(True)
+    for fn in (lambda Z: clip_outliers(Z, 0.9), normalize_rows,
+               lambda Z: preprocess(Z, 0.9, normalize=True)):
+        got = fn(leaf)
+        np.testing.assert_allclose(got.detach().numpy(), fn(X).numpy(), rtol=0, atol=1e-12)
+        # d/dX of sum(w * f(X)) against central differences, in float64
+        w = torch.randn(30, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(7))
+        (grad,) = torch.autograd.grad((w * got).sum(), leaf)
+        i, j, h = 3, 2, 1e-6
+        up, down = X.clone(), X.clone()
+        up[i, j] += h
+        down[i, j] -= h
+        numeric = float(((w * fn(up)).sum() - (w * fn(down)).sum()) / (2 * h))
+        assert float(grad[i, j]) == pytest.approx(numeric, rel=1e-4, abs=1e-6)
