@@ -74,9 +74,15 @@ class ClassifierTargetsMixin:
         Returns
         -------
         ndarray of shape (n, n_classes)
-            float64, as scikit-learn's classifiers return.
+            float64, as scikit-learn's classifiers return. With the default
+            ``predict_nonlinearity="auto"`` (a softmax, computed in float32) every row is
+            renormalised in float64, so that it sums to 1 to float64 precision as
+            :func:`sklearn.metrics.log_loss` expects.
         """
-        return self._predict_raw(X, modality).astype(np.float64)
+        proba = self._predict_raw(X, modality).astype(np.float64)
+        if self.predict_nonlinearity == "auto":
+            proba /= proba.sum(axis=1, keepdims=True)
+        return proba
 
     def predict(self, X, modality=None):
         """Class labels; ``modality`` as in :meth:`predict_proba`.

@@ -117,3 +117,21 @@ def test_unfitted_estimator_raises_not_fitted(data):
         UnimodalClassifier().embed(X["x1"])
     with pytest.raises(RuntimeError, match="initialize\\(X, y\\)"):
         AlignedContrastiveClassifier().initialize()
+
+
+@pytest.mark.parametrize("cls", [AlignedContrastiveClassifier, UnimodalClassifier])
+def test_predict_proba_rows_sum_to_one_in_float64_for_log_loss(data, cls):
+    from sklearn.metrics import log_loss
+
+    X, y = data
+    params = dict(SMALL, modality="x1") if cls is UnimodalClassifier else SMALL
+    est = cls(random_state=0, **params).fit(X, y)
+    proba = est.predict_proba(X)
+    assert proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=4 * np.finfo(np.float64).eps)
+    raw = est._predict_raw(X).astype(np.float64)  # the float32 softmax, before renormalising
+    np.testing.assert_array_equal(proba.argmax(axis=1), raw.argmax(axis=1))
+    np.testing.assert_allclose(proba, raw, rtol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "y_prob values do not sum to one"
+        log_loss(y, proba, labels=est.classes_)
