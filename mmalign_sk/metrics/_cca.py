@@ -3,8 +3,8 @@
 import torch
 
 from ._base import AlignmentMetric
-from ._kernel import column_sums, column_sums_of_squares
 from ._registry import register_metric
+from ._sums import column_sums, sums_of_squares
 from ._validation import check_embedding, check_int
 
 # Singular values below this fraction of the largest are treated as zero (float32 inputs).
@@ -15,7 +15,7 @@ def standardize_columns(X):
     """Columns with mean 0 and standard deviation 1 (float64); constant columns become 0."""
     X = X.to(torch.float64, copy=True)  # one float64 copy, worked on in place
     X -= column_sums(X) / X.shape[0]
-    std = (column_sums_of_squares(X) / X.shape[0]).sqrt()
+    std = (sums_of_squares(X, dim=0) / X.shape[0]).sqrt()
     return X.div_(torch.where(std > 0, std, torch.ones_like(std)))
 
 

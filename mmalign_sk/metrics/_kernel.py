@@ -22,6 +22,7 @@ from ._base import AlignmentMetric
 from ._knn import knn_indices
 from ._registry import register_metric
 from ._reuse import reused
+from ._sums import column_sums
 from ._validation import as_array, check_int, check_option, check_real, check_topk
 
 _KERNELS = ("linear", "rbf")
@@ -129,26 +130,6 @@ def _ratio(hsic_kl, hsic_kk, hsic_ll):
 
 
 # -- linear kernel -------------------------------------------------------------------------------
-def column_sums(X):
-    """Column sums of ``X`` accumulated in float64, as a float64 tensor on the device of ``X``.
-
-    On the CPU numpy's reduction is used: it reads float32 rows without a float64 copy and is
-    several times faster than torch's for this reduction.
-    """
-    if X.device.type == "cpu" and X.dtype in (torch.float32, torch.float64) and not X.requires_grad:
-        return torch.from_numpy(np.asarray(X.numpy().sum(0, dtype=np.float64)))
-    return X.sum(0, dtype=torch.float64)
-
-
-def column_sums_of_squares(X):
-    """``(X * X).sum(0)`` accumulated in float64, without an ``(n, d)`` temporary on the CPU."""
-    if X.device.type == "cpu" and X.dtype in (torch.float32, torch.float64) and not X.requires_grad:
-        X = X.numpy()
-        return torch.from_numpy(np.einsum("ij,ij->j", X, X, dtype=np.float64))
-    X = X.to(torch.float64)
-    return (X * X).sum(0)
-
-
 def centre_columns(X):
     """Subtract the column means (computed in float64) from ``X``."""
     mean = column_sums(X) / X.shape[0]

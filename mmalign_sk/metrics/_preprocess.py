@@ -10,6 +10,7 @@ import math
 import numpy as np
 import torch
 
+from ._sums import sums_of_squares
 from ._validation import check_embedding, check_real
 
 
@@ -115,7 +116,9 @@ def _normalize_rows(X, out):
     ``out=None``, to a new tensor (always, when ``X`` requires grad)."""
     if X.requires_grad:
         out = None
-    norms = _row_norms_float64(X)
+    if X.dtype == torch.float64:
+        X = _rows_within_square_range(X, out)
+    norms = sums_of_squares(X, dim=1).sqrt_()[:, None]  # float64
     norms = torch.where(norms > 0.0, norms, 1.0)
     if X.dtype != torch.float64 and bool((norms < torch.finfo(X.dtype).tiny).any()):
         # a norm below the normal range of X's dtype: divide in float64
@@ -124,20 +127,24 @@ def _normalize_rows(X, out):
     return torch.div(X, norms.to(X.dtype), out=out) if out is not None else X / norms.to(X.dtype)
 
 
-def _row_norms_float64(X):
-    """Row norms of ``X`` accumulated in float64, shape (n, 1), without a float64 copy of ``X``."""
-    if X.device.type == "cpu" and X.dtype == torch.float32 and not X.requires_grad:
-        values = X.numpy()
-        squares = np.einsum("ij,ij->i", values, values, dtype=np.float64)
-        return torch.from_numpy(np.sqrt(squares)[:, None])
-    if X.dtype == torch.float64:
-        return torch.linalg.vector_norm(X, dim=1, keepdim=True)
-    step = max(1, 2**22 // max(X.shape[1], 1))  # float64 copies of 32 MiB at most
-    norms = torch.empty((X.shape[0], 1), dtype=torch.float64, device=X.device)
-    for start in range(0, X.shape[0], step):
-        torch.linalg.vector_norm(X[start:start + step], dim=1, keepdim=True,
-                                 dtype=torch.float64, out=norms[start:start + step])
-    return norms
+#: Float64 rows whose largest entry lies outside [2**-_SQUARE_LOG2, 2**_SQUARE_LOG2] are scaled
+#: by a power of two before their squares are summed (which would overflow or underflow).
+_SQUARE_LOG2 = 500
+
+
+def _rows_within_square_range(X, out):
+    """``X`` (float64) with every row whose largest absolute value is outside the range where its
+    squares are safe multiplied by a power of two (exact) so that it lies in [0.5, 1); a row's
+    direction, all that normalisation keeps, is unchanged. Written to ``out`` when given."""
+    largest = torch.maximum(X.amax(dim=1), -X.amin(dim=1)) if X.shape[1] else X.new_zeros(len(X))
+    bad = (largest > 2.0**_SQUARE_LOG2) | ((largest > 0) & (largest < 2.0**-_SQUARE_LOG2))
+    if not bool(bad.any()):
+        return X
+    exponent = torch.frexp(torch.where(bad, largest, 1.0)).exponent
+    shift = torch.where(bad, -exponent, 0)[:, None].to(X.dtype)  # rows in range: 2**0
+    half = torch.trunc(shift / 2)  # two steps: 2**shift alone can overflow (|shift| <= 1074)
+    scaled = torch.mul(X, torch.exp2(half), out=out)
+    return scaled.mul_(torch.exp2(shift - half))
 
 
 def preprocess(X, clip_quantile=0.95, normalize=True):

@@ -100,3 +100,19 @@ def test_preprocessing_keeps_autograd_for_tensors_that_require_grad():
         down[i, j] -= h
         numeric = float(((w * fn(up)).sum() - (w * fn(down)).sum()) / (2 * h))
         assert float(grad[i, j]) == pytest.approx(numeric, rel=1e-4, abs=1e-6)
+
+
+def test_normalize_rows_of_float64_rows_whose_squares_overflow_or_underflow():
+    X = np.array([[1e200, 1e200, -3e199], [3e-200, 4e-200, 0.0], [5e-324, 0.0, 0.0],
+                  [1.7e308, -1.7e308, 1e308], [3.0, 4.0, 12.0], [0.0, 0.0, 0.0]])
+    # reference: divide each row by its largest absolute value first (exact enough), then by
+    # the norm of the now well-scaled row
+    largest = np.abs(X).max(axis=1, keepdims=True)
+    Y = np.divide(X, largest, out=np.zeros_like(X), where=largest > 0)
+    norms = np.linalg.norm(Y, axis=1, keepdims=True)
+    expected = np.divide(Y, norms, out=np.zeros_like(Y), where=norms > 0)
+    for got in (normalize_rows(X), normalize_rows(torch.as_tensor(X)).numpy(),
+                preprocess(torch.as_tensor(X), 1.0, normalize=True).numpy()):
+        assert np.isfinite(got).all()
+        np.testing.assert_allclose(got, expected, rtol=4e-16, atol=1e-300)
+    np.testing.assert_array_equal(X[4], [3.0, 4.0, 12.0])  # the input is untouched
