@@ -38,7 +38,7 @@ def run(study, argv=None):
     with open(args.out, "w") as fh:
         json.dump(record, fh, indent=1)
     print(summary)
-    print(f"| study | settings | rows | wall time (s) | findings that hold |")
+    print("| study | settings | rows | wall time (s) | findings that hold |")
     print("|---|---|---|---|---|")
     print(f"| {study} | {'full' if args.full else 'quick'} | {len(table)} | {wall:.0f} | "
           f"{sum(f['holds'] for f in findings)} of {len(findings)} |")

@@ -8,14 +8,13 @@ import re
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .._checks import check_int, check_real
 from ..features import PretrainedImageFeatures, PretrainedTextFeatures, cached_layer_features
 from ..features import load_cached_layer_features
 from ..metrics import layerwise_alignment
 from ._cache import ResultCache
-from ._common import check_values, nan_mean, progress_bar, spearman
+from ._common import check_values, nan_mean, spearman
 from ._runner import run_cells
 from ._table import StudyTable
 

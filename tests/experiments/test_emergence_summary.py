@@ -50,7 +50,6 @@ def test_within_cell_correlation_is_negative_where_the_pooled_one_is_positive():
         sub = [x for x in rows if row["r"] in ("all", x["r"])]
         align = [x["align_mutual_knn"] for x in sub]
         acc = [x["acc_b"] for x in sub]
-        depth = [x["depth"] for x in sub]
         pooled = naive_spearman(align, acc)
         assert row["pooled_spearman"] == pytest.approx(pooled, abs=1e-12)
         assert pooled > 0.5
