@@ -47,7 +47,6 @@ import json
 import os
 import platform
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -55,6 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
+from _cases import fmt_s, spawn, table, write_report
 from _dense_baselines import DENSE_BYTES_PER_PAIR, dense_metric, make_pair
 
 KNN_METRICS = ("mutual_knn", "cycle_knn", "lcs_knn", "edit_distance_knn", "cknna")
@@ -251,23 +251,6 @@ def drop_self(idx, topk):
 # ------------------------------------------------------------------------------------------------
 # driver
 # ------------------------------------------------------------------------------------------------
-def spawn(case, timeout):
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[var] = str(case["threads"])
-    root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    try:
-        proc = subprocess.run([sys.executable, __file__, "--case", json.dumps(case)],
-                              capture_output=True, text=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return {"status": f"timeout (> {timeout} s)"}
-    if proc.returncode != 0:
-        tail = proc.stderr.strip().splitlines()[-1:] or [""]
-        return {"status": f"failed (exit {proc.returncode}: {tail[0][:100]})"}
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["status"] = "ok"
-    return result
 
 
 def machine_info():
@@ -289,10 +272,6 @@ def machine_info():
     return info
 
 
-def fmt_s(x):
-    return "—" if x is None else (f"{x:.3g}" if x < 100 else f"{x:.0f}")
-
-
 def ratio(num, den):
     return None if num is None or not den else num / den
 
@@ -303,12 +282,6 @@ def mib(x):
 
 def fmt_ratio(x):
     return "—" if x is None else f"{x:.2f}x"
-
-
-def table(header, rows):
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(out)
 
 
 def main(argv=None):
@@ -377,7 +350,7 @@ def main(argv=None):
                         case = dict(base, **extra)
                         print(f"  n={n} d={d} threads={threads} {extra}", file=sys.stderr,
                               flush=True)
-                        result = spawn(case, args.timeout)
+                        result = spawn(__file__, case, args.timeout)
                         records.append({**{k: v for k, v in case.items() if k not in ("A", "B")},
                                         **result})
                         return result
@@ -481,16 +454,7 @@ def main(argv=None):
                   table(["threads", "d", "n", "metric", "seconds", "peak (MiB, absolute)",
                          "after import torch", "after kernel load", "after inputs",
                          "working set (MiB)", "status"], memory_rows)]
-    text = "\n".join(lines)
-    print(text)
-    if args.out_md:
-        args.out_md.parent.mkdir(parents=True, exist_ok=True)
-        args.out_md.write_text(text + "\n")
-    if args.out_json:
-        args.out_json.parent.mkdir(parents=True, exist_ok=True)
-        args.out_json.write_text(json.dumps({"machine": machine, "args": {
-            k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-            if k != "case"}, "cases": records}, indent=2))
+    write_report("\n".join(lines), args, machine, records)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ import json
 import os
 import platform
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from _cases import fmt_s, spawn, table, write_report
 from _dense_baselines import DENSE_BYTES_PER_PAIR, dense_metric, make_pair
 
 KNN_METRICS = ("mutual_knn", "cycle_knn", "lcs_knn", "edit_distance_knn")
@@ -163,32 +163,9 @@ def run_case(case):
     return out
 
 
-def spawn(case, timeout):
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[var] = str(case["threads"])
-    root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    try:
-        proc = subprocess.run(
-            [sys.executable, __file__, "--case", json.dumps(case)],
-            capture_output=True, text=True, timeout=timeout, env=env,
-        )
-    except subprocess.TimeoutExpired:
-        return {"status": f"timeout (> {timeout} s)"}
-    if proc.returncode != 0:
-        tail = proc.stderr.strip().splitlines()[-1:] or [""]
-        return {"status": f"failed (exit {proc.returncode}: {tail[0][:80]})"}
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["status"] = "ok"
-    return result
-
-
 # ------------------------------------------------------------------------------------------------
 # driver
 # ------------------------------------------------------------------------------------------------
-def fmt_s(x):
-    return "—" if x is None else (f"{x:.3g}" if x < 100 else f"{x:.0f}")
 
 
 def fmt_mb(x):
@@ -263,7 +240,7 @@ def main(argv=None):
             def run(**extra):
                 case = dict(base, **extra)
                 print(f"  running n={n} {extra}", file=sys.stderr, flush=True)
-                result = spawn(case, args.timeout)
+                result = spawn(__file__, case, args.timeout)
                 records.append({**{k: v for k, v in case.items() if k not in ("A", "B")},
                                 **result})
                 return result
@@ -315,16 +292,7 @@ def main(argv=None):
         lines += ["", "kNN lists (matrix A) at reduced precision versus float32:", "",
                   table(["n", "precision", "time (s)", "float32 time (s)",
                          "neighbours changed", "status"], prec_rows)]
-    text = "\n".join(lines)
-    print(text)
-    if args.out_md:
-        args.out_md.parent.mkdir(parents=True, exist_ok=True)
-        args.out_md.write_text(text + "\n")
-    if args.out_json:
-        args.out_json.parent.mkdir(parents=True, exist_ok=True)
-        args.out_json.write_text(json.dumps({"machine": machine, "args": {
-            k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-            if k != "case"}, "cases": records}, indent=2))
+    write_report("\n".join(lines), args, machine, records)
 
 
 def skip_reason(n, name, args):
@@ -334,12 +302,6 @@ def skip_reason(n, name, args):
     if name in ("lcs_knn", "edit_distance_knn") and n > args.dense_max_n_python:
         return {"status": "skipped (Python-loop time)"}
     return None
-
-
-def table(header, rows):
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(out)
 
 
 if __name__ == "__main__":
