@@ -1,7 +1,11 @@
 """Per-block features of a pretrained vision model (timm)."""
 
 import copy
+import json
 import os
+import stat
+import struct
+import warnings
 
 import numpy as np
 import torch
@@ -13,6 +17,115 @@ from ._text import prefetch_hint
 
 POOLINGS = ("mean", "cls")
 _BLOCK_CONTAINERS = ("blocks", "stages", "layers")
+
+#: Largest image accepted, in pixels (width x height): 2**26 = 67,108,864 (8192 x 8192). Read from
+#: the file's header and checked before anything is decoded or resized.
+MAX_IMAGE_PIXELS = 2 ** 26
+#: Largest ratio of an image's long side to its short side. The model's preprocessing scales
+#: the short side up to the input size, so a thin strip (1 x 100000 pixels) would become a
+#: gigapixel image; anything thinner than 1:50 is refused before the resize.
+MAX_ASPECT_RATIO = 50
+#: Largest ``config.json`` read from a model folder, in bytes.
+MAX_CONFIG_BYTES = 1 << 20
+# what PIL raises on a corrupt or truncated file besides OSError
+_DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError,
+                  struct.error)
+
+
+def check_image_size(size, what):
+    """Refuse an image of ``size = (width, height)`` that is empty, too large or too thin."""
+    width, height = (int(v) for v in size)
+    if width < 1 or height < 1:
+        raise ValueError(f"{what} is {width} x {height} pixels; an image needs at least 1 x 1.")
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ValueError(
+            f"{what} is {width} x {height} = {width * height:,} pixels; at most "
+            f"MAX_IMAGE_PIXELS = {MAX_IMAGE_PIXELS:,} are accepted (a decompression bomb?). "
+            "Downscale it first."
+        )
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise ValueError(
+            f"{what} is {width} x {height} pixels, an aspect ratio of "
+            f"{max(width, height) / min(width, height):.0f}:1; at most "
+            f"MAX_ASPECT_RATIO = {MAX_ASPECT_RATIO}:1 is accepted (resizing its short side to the "
+            "model's input size would blow it up). Crop or pad it first."
+        )
+
+
+def load_image(path):
+    """Open the image file ``path`` as RGB, refusing non-regular files and oversized images.
+
+    The size comes from the header: :func:`check_image_size` runs before any pixel is decoded.
+    Every failure (a missing, unreadable, corrupt or oversized file) is a ``ValueError`` naming
+    ``path``.
+    """
+    from PIL import Image
+
+    name = os.fspath(path)
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ValueError(f"cannot read image {name!r}: {exc}") from exc
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise ValueError(
+            f"cannot read image {name!r}: expected a regular file; got a {_file_kind(mode)}."
+        )
+    with os.fdopen(fd, "rb") as f:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                im = Image.open(f)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ValueError(f"cannot read image {name!r}: a decompression bomb ({exc})") from exc
+        except _DECODE_ERRORS as exc:
+            raise ValueError(f"cannot read image {name!r}: {exc}") from exc
+        with im:
+            check_image_size(im.size, f"image {name!r}")
+            try:
+                return im.convert("RGB")
+            except _DECODE_ERRORS as exc:
+                raise ValueError(f"cannot read image {name!r}: {exc}") from exc
+
+
+def _file_kind(mode):
+    for test, kind in ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "FIFO (named pipe)"),
+                       (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+                       (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return kind
+    return "special file"
+
+
+def _check_timm_folder(folder):
+    """Refuse a folder that is not a timm ``save_for_hf`` model (say, a language model's)."""
+    config = os.path.join(folder, "config.json")
+    if not os.path.isfile(config):
+        raise OSError(
+            f"model folder {folder!r} holds no config.json; expected a folder written by timm's "
+            "save_for_hf."
+        )
+    if os.path.getsize(config) > MAX_CONFIG_BYTES:
+        raise ValueError(f"{config} is larger than {MAX_CONFIG_BYTES} bytes; not a model config.")
+    try:
+        with open(config, encoding="utf-8") as f:
+            cfg = json.load(f)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"{config} is not a valid JSON model config: {exc}") from None
+    if isinstance(cfg, dict) and isinstance(cfg.get("architecture"), str):
+        return
+    if isinstance(cfg, dict) and ("model_type" in cfg or "architectures" in cfg):
+        raise ValueError(
+            f"model folder {folder!r} holds a transformers model (model_type "
+            f"{cfg.get('model_type')!r}), not a timm vision model; pass it to "
+            "PretrainedTextFeatures, or give PretrainedImageFeatures a timm model."
+        )
+    raise ValueError(
+        f"{config} has no 'architecture' entry; expected the config of a timm model saved with "
+        "save_for_hf."
+    )
 
 
 def _find_blocks(model):
@@ -38,6 +151,18 @@ def pool_block_output(out, pooling, channels_last=False):
     if out.ndim == 2:
         return out
     raise ValueError(f"cannot pool a block output of shape {tuple(out.shape)}.")
+
+
+def _forward(model, batch, input_size):
+    try:
+        model.forward_features(batch)
+    except torch.cuda.OutOfMemoryError:
+        raise
+    except RuntimeError as exc:  # e.g. a feature map smaller than a kernel
+        raise ValueError(
+            f"the model cannot take images of shape {tuple(batch.shape[1:])} (channels, height, "
+            f"width; its data configuration is {input_size}): {exc}"
+        ) from exc
 
 
 class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
@@ -84,6 +209,10 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
         Number of parameters of the model.
     transform_ : callable
         timm's evaluation transform, used for images given as paths or PIL images.
+    input_size_ : tuple of int
+        ``(channels, height, width)`` the model takes; arrays must have these channels.
+    fixed_size_ : bool
+        Whether arrays must also have exactly this height and width (ViTs built for one size).
 
     Raises
     ------
@@ -96,6 +225,12 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
     ``X`` is a float array ``(n, channels, height, width)`` already preprocessed for the model,
     or a sequence of image paths / PIL images, which are loaded and preprocessed with the
     model's timm data configuration.
+
+    Image files are untrusted input: a path must be a regular file (not a FIFO or device), and
+    an image (file or PIL image) must have between 1 and ``MAX_IMAGE_PIXELS`` (2**26) pixels and
+    an aspect ratio of at most ``MAX_ASPECT_RATIO`` (50:1), both checked from the file's header
+    before any pixel is decoded or resized. Anything else raises ``ValueError`` naming the file
+    (or ``X[i]``).
 
     Examples
     --------
@@ -166,6 +301,8 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
         kwargs = dict(self.model_kwargs or {})
         if os.path.isdir(name):
             name = "local-dir:" + os.path.abspath(name)
+        if name.startswith("local-dir:"):
+            _check_timm_folder(name[len("local-dir:"):])
         if name.startswith(("local-dir:", "hf-hub:")):
             # timm reads the architecture from the folder's / repository's config.json
             try:
@@ -210,31 +347,59 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
         if fixed_size is not None:  # a ViT built for another size than its pretrained config
             config["input_size"] = (config["input_size"][0], *tuple(fixed_size))
         self.transform_ = timm.data.create_transform(**config)
+        convs = (m for m in self.model_.modules() if isinstance(m, torch.nn.Conv2d))
+        first = next(convs, None)
+        channels = first.in_channels if first is not None else config["input_size"][0]
+        self.input_size_ = (int(channels), *(int(v) for v in config["input_size"][1:]))
+        self.fixed_size_ = bool(fixed_size is not None and getattr(
+            self.model_.patch_embed, "strict_img_size", True) and not getattr(
+            self.model_.patch_embed, "dynamic_img_size", False))
         return self
 
+    def _check_array(self, X):
+        if X.ndim != 4 or not np.issubdtype(X.dtype, np.floating):
+            raise ValueError(
+                "an array X must be float (n_samples, channels, height, width); got "
+                f"shape {X.shape}, dtype {X.dtype}."
+            )
+        channels, height, width = self.input_size_
+        if X.shape[0] == 0:
+            raise ValueError("X must hold at least one image; got 0.")
+        if X.shape[1] != channels:
+            raise ValueError(
+                f"X must have {channels} channels (axis 1) for this model; got shape {X.shape}."
+            )
+        if self.fixed_size_ and X.shape[2:] != (height, width):
+            raise ValueError(
+                f"X must be {height} x {width} pixels (height, width) for this model, which "
+                f"takes a fixed input size; got shape {X.shape}. Resize the images, or pass "
+                "image paths / PIL images, which are preprocessed for the model."
+            )
+        if min(X.shape[2:]) < 1:
+            raise ValueError(f"X must have images of at least 1 x 1 pixels; got shape {X.shape}.")
+        if not np.isfinite(X).all():
+            raise ValueError("X contains NaN or infinite values.")
+
     def _to_tensor(self, X):
-        if isinstance(X, np.ndarray) and X.dtype != object:
-            if X.ndim != 4 or not np.issubdtype(X.dtype, np.floating):
-                raise ValueError(
-                    "an array X must be float (n_samples, channels, height, width); got "
-                    f"shape {X.shape}, dtype {X.dtype}."
-                )
-            if not np.isfinite(X).all():
-                raise ValueError("X contains NaN or infinite values.")
-            return torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
         if isinstance(X, torch.Tensor):
-            return self._to_tensor(X.detach().cpu().numpy())
+            X = X.detach().cpu().numpy()
+        if isinstance(X, np.ndarray) and X.dtype != object:
+            self._check_array(X)
+            return torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
         from PIL import Image
 
+        if isinstance(X, (str, os.PathLike, Image.Image)) or not hasattr(X, "__iter__"):
+            raise TypeError(
+                "X must be a float array or a sequence of image paths / PIL images; got "
+                f"{type(X).__name__}."
+            )
         images = []
-        for item in X:
+        for i, item in enumerate(X):
             if isinstance(item, (str, os.PathLike)):
-                try:
-                    with Image.open(item) as im:
-                        item = im.convert("RGB")
-                except OSError as exc:
-                    raise ValueError(f"cannot read image {os.fspath(item)!r}: {exc}") from exc
-            elif not isinstance(item, Image.Image):
+                item = load_image(item)
+            elif isinstance(item, Image.Image):
+                check_image_size(item.size, f"X[{i}]")
+            else:
                 raise TypeError(
                     f"X must be a float array or a sequence of image paths / PIL images; got an "
                     f"item of type {type(item).__name__}."
@@ -259,7 +424,7 @@ class PretrainedImageFeatures(TransformerMixin, BaseEstimator):
                 batch = images[start:start + self.batch_size].to(self.device_)
                 with torch.autocast(self.device_.type, dtype=self.dtype_,
                                     enabled=self.dtype_ != torch.float32):
-                    self.model_.forward_features(batch)
+                    _forward(self.model_, batch, self.input_size_)
                 for store, out in zip(per_layer, captured):
                     pooled = pool_block_output(out, self.pooling, channels_last)
                     store.append(pooled.float().cpu().numpy())
