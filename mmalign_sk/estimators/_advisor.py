@@ -55,6 +55,15 @@ def redundancy_share(result):
     1.0
     """
     bias = float(result.extra.get("plugin_bias", 0.0)) if result.extra else 0.0
+    values = {"redundancy": result.redundancy, "unique_1": result.unique_1,
+              "unique_2": result.unique_2, "mi_joint": result.mi_joint, "plugin_bias": bias}
+    bad = {k: v for k, v in values.items() if not np.isfinite(v)}
+    if bad:
+        raise ValueError(
+            f"result must hold finite PID terms to give a redundancy share; got {bad}. The PID "
+            "estimate failed: check the data (constant or duplicated representations?) and the "
+            "number of clusters."
+        )
     unimodal = result.redundancy + result.unique_1 + result.unique_2
     total = max(result.mi_joint - bias, unimodal)
     if total <= 1e-12:
@@ -87,6 +96,16 @@ class StepRule:
     def predict(self, shares):
         index = np.searchsorted(self.shares_, np.asarray(shares, dtype=float), side="right") - 1
         return self.weights_[np.clip(index, 0, len(self.shares_) - 1)]
+
+
+def _evidence_row_ok(row):
+    try:
+        if isinstance(row, (str, bytes)) or len(row) != 3:
+            return False
+        share, weight = float(row[1]), float(row[2])
+    except (TypeError, ValueError):
+        return False
+    return 0 <= share <= 1 and np.isfinite(weight) and weight >= 0
 
 
 def _fit_rule(evidence):
@@ -217,10 +236,10 @@ class AlignmentAdvisor(BaseEstimator):
         if len(evidence) < 2:
             raise ValueError(f"evidence needs at least two (name, share, weight) rows; got {len(evidence)}.")
         for row in evidence:
-            if len(row) != 3 or not 0 <= float(row[1]) <= 1 or float(row[2]) < 0:
+            if not _evidence_row_ok(row):
                 raise ValueError(
-                    "evidence rows must be (name, redundancy share in [0, 1], weight >= 0); "
-                    f"got {row!r}."
+                    "evidence rows must be (name, redundancy share in [0, 1], finite weight "
+                    f">= 0); got {row!r}."
                 )
         return evidence
 

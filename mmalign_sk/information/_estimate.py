@@ -18,7 +18,7 @@ from sklearn.utils.multiclass import type_of_target
 from .._checks import check_int as _check_int
 from .._checks import check_optional_int
 from ._discrete import joint_table
-from ._pid import pid
+from ._pid import check_pid_size, pid
 
 __all__ = ["SmallSampleWarning", "estimate_pid"]
 
@@ -177,6 +177,12 @@ def estimate_pid(
         ``"label_edges"`` (the bin edges, or None), ``"n_samples"`` and ``"plugin_bias"``
         (the first-order bias estimate below, in bits).
 
+    Raises
+    ------
+    ValueError
+        When (k1 + k2) x (number of label values) exceeds ``MAX_PID_CONSTRAINTS`` (4096, see
+        :func:`pid`), before clustering: use fewer clusters or bin the label (``label_bins``).
+
     Warns
     -----
     SmallSampleWarning
@@ -216,6 +222,10 @@ def estimate_pid(
     k1, k2 = _pair(n_clusters, "n_clusters", lambda v, n: _check_int(v, n, 1))
     pca1, pca2 = _pair(pca_components, "pca_components", check_optional_int)
     y_codes, edges = _discretise_label(y, label_bins, n_samples)
+    check_pid_size(min(k1, n_samples), min(k2, n_samples), len(np.unique(y_codes)),
+                   ("the clusters of X1", "X2", "y"),
+                   "Use fewer clusters (n_clusters) or bin the label (label_bins=b; only "
+                   "non-integral float labels are binned by default).")
 
     rng = check_random_state(random_state)
     seed1, seed2 = rng.randint(np.iinfo(np.int32).max, size=2)

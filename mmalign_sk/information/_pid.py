@@ -61,6 +61,31 @@ __all__ = ["PIDResult", "pid", "pid_from_samples"]
 _LN2 = np.log(2.0)
 _SHRINK, _CENTER, _STALL = 0.2, 0.5, 25
 
+#: Largest PID solved, as (|X1| + |X2|) x |Y| counted over values of non-zero probability: the
+#: order of the dense Newton system the solver builds and factorises at every step. Its memory
+#: grows like the square of that number (4096: 128 MiB per copy, a few copies at once) and its
+#: time like the cube, so larger problems are refused before anything is allocated.
+MAX_PID_CONSTRAINTS = 4096
+
+_TABLE_HINT = ("Merge rare or similar values of an axis first (sum p over groups of values), "
+               "or estimate the PID from samples with estimate_pid, which clusters them.")
+_SAMPLES_HINT = ("Discretise into fewer values first: bin numbers (numpy.digitize, "
+                 "sklearn.preprocessing.KBinsDiscretizer), merge rare categories, or use "
+                 "estimate_pid(X1, X2, y, n_clusters=k, label_bins=b), which clusters the sources "
+                 "and bins a numeric target.")
+
+
+def check_pid_size(n_x1, n_x2, n_y, names=("x1", "x2", "y"), hint=_SAMPLES_HINT):
+    """Refuse a PID whose Newton system, of order ``(n_x1 + n_x2) * n_y``, would be too large."""
+    order = (int(n_x1) + int(n_x2)) * int(n_y)
+    if order > MAX_PID_CONSTRAINTS:
+        raise ValueError(
+            f"{names[0]}, {names[1]} and {names[2]} take {n_x1}, {n_x2} and {n_y} distinct "
+            f"values: (|X1| + |X2|) x |Y| = {order} exceeds MAX_PID_CONSTRAINTS = "
+            f"{MAX_PID_CONSTRAINTS}, the largest PID solved (the solver's memory grows like the "
+            f"square of that number). {hint}"
+        )
+
 
 # --------------------------------------------------------------------------------------------
 # results
@@ -486,6 +511,13 @@ def pid(p, *, tol=1e-7, max_iter=200, base=2):
     result : PIDResult
         The four terms, the mutual informations, the minimiser q* and the solver's report.
 
+    Raises
+    ------
+    ValueError
+        When (n_x1 + n_x2) x n_y, counted over values of non-zero probability, exceeds
+        ``MAX_PID_CONSTRAINTS`` (4096), before anything large is allocated; or when the solver
+        ends with non-finite terms.
+
     See Also
     --------
     pid_from_samples : PID of the plug-in distribution of discrete samples.
@@ -524,6 +556,8 @@ def pid(p, *, tol=1e-7, max_iter=200, base=2):
     keep1 = p.sum(axis=(1, 2)) > 0
     keep2 = p.sum(axis=(0, 2)) > 0
     keepy = p.sum(axis=(0, 1)) > 0
+    check_pid_size(keep1.sum(), keep2.sum(), keepy.sum(), ("p's axis 0 (x1)", "axis 1 (x2)",
+                                                           "axis 2 (y)"), _TABLE_HINT)
     pr = p[np.ix_(keep1, keep2, keepy)]
     P1 = pr.sum(axis=1)
     P2 = pr.sum(axis=0)
@@ -534,6 +568,11 @@ def pid(p, *, tol=1e-7, max_iter=200, base=2):
     with threadpool_limits(limits=1, user_api="blas"):
         q_r, f_q, dual, n_iter, status, converged, problem = _solve_broja(
             P1, P2, tol * log_base, max_iter
+        )
+    if not (np.isfinite(q_r).all() and np.isfinite(f_q)):
+        raise ValueError(
+            f"the PID of p came out non-finite (solver: {status}): p is too ill-conditioned "
+            "for the solver; merge values of tiny probability first."
         )
     mi_1 = mutual_information(pr, 0, 2, base=base)
     mi_2 = mutual_information(pr, 1, 2, base=base)
@@ -601,6 +640,10 @@ def _check_samples(values, name):
     return values
 
 
+def _n_distinct(values):
+    return len(np.unique(values, axis=0 if values.ndim > 1 else None))
+
+
 def pid_from_samples(x1, x2, y, *, tol=1e-7, max_iter=200, base=2):
     """PID of the plug-in (empirical) distribution of discrete samples.
 
@@ -620,6 +663,12 @@ def pid_from_samples(x1, x2, y, *, tol=1e-7, max_iter=200, base=2):
     result : PIDResult
         ``result.extra["values"]`` holds the distinct values of x1, x2 and y, in the order of
         the axes of ``result.optimal_q``; ``result.extra["n_samples"]`` the sample size.
+
+    Raises
+    ------
+    ValueError
+        When the numbers of distinct values give (n_x1 + n_x2) x n_y > ``MAX_PID_CONSTRAINTS``
+        (4096): discretise into fewer values first (the message says how).
 
     Notes
     -----
@@ -643,6 +692,7 @@ def pid_from_samples(x1, x2, y, *, tol=1e-7, max_iter=200, base=2):
     lengths = {"x1": x1.shape[0], "x2": x2.shape[0], "y": y.shape[0]}
     if len(set(lengths.values())) != 1:
         raise ValueError(f"x1, x2 and y must have the same number of samples; got {lengths}.")
+    check_pid_size(*(_n_distinct(v) for v in (x1, x2, y)))
     table, uniques = joint_table(x1, x2, y)
     result = pid(table, tol=tol, max_iter=max_iter, base=base)
     return replace(result, extra={"values": tuple(uniques), "n_samples": int(x1.shape[0])})
