@@ -13,8 +13,11 @@ Sub-commands
 
 import argparse
 import json
+import os
 import sys
 import time
+import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -29,25 +32,89 @@ class CommandError(Exception):
     """A problem with what the command was asked to do: printed as ``error: ...``, exit status 2."""
 
 
+#: A compressed ``.npz`` member may expand to at most this many times its stored size.
+MAX_COMPRESSION_RATIO = 1000
+
+
+def _check_header(path, shape, dtype, data_bytes):
+    """Refuse what an ``.npy`` header describes unless it is a numeric matrix the file holds."""
+    if dtype.hasobject or dtype.kind not in "biuf":
+        raise CommandError(f"{path} holds an array of dtype {dtype}; expected numbers (an "
+                           "integer or float dtype, no Python objects, strings or fields)")
+    if len(shape) != 2 or 0 in shape:
+        raise CommandError(f"{path} holds an array of shape {tuple(shape)}; expected a non-empty "
+                           "2-D array (n_samples, n_features)")
+    claimed = int(shape[0]) * int(shape[1]) * dtype.itemsize
+    if claimed != data_bytes:
+        raise CommandError(f"{path}: its header claims shape {tuple(shape)} of {dtype} "
+                           f"({claimed:,} bytes) but it holds {data_bytes:,} bytes of data "
+                           "(truncated or corrupt)")
+
+
+def _read_header(f, path, size):
+    """Check the header of the ``.npy`` stream ``f`` of ``size`` bytes before reading its data."""
+    try:
+        version = np.lib.format.read_magic(f)
+        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read(f)
+    except (ValueError, OSError, EOFError) as exc:
+        raise CommandError(f"could not read {path}: not a readable .npy array: {exc}") from exc
+    _check_header(path, shape, dtype, size - f.tell())
+
+
+def _load_npz(path):
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) != 1:
+                raise CommandError(f"{path} must hold exactly one array; it holds "
+                                   f"{[m.filename for m in members]}")
+            info = members[0]
+            if info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+                raise CommandError(
+                    f"{path}: {info.filename} would expand from {info.compress_size:,} to "
+                    f"{info.file_size:,} bytes, more than MAX_COMPRESSION_RATIO = "
+                    f"{MAX_COMPRESSION_RATIO} times (a zip bomb?)")
+            with archive.open(info) as f:
+                _read_header(f, f"{path} ({info.filename})", info.file_size)
+        with np.load(path, allow_pickle=False) as archive:
+            return archive[archive.files[0]]
+    except zipfile.BadZipFile as exc:
+        raise CommandError(f"could not read {path}: not a valid .npz (zip) file: {exc}") from exc
+
+
 def _load_matrix(path):
+    """Read an embedding matrix, refusing anything but a numeric 2-D array before allocating it.
+
+    ``.npy`` and ``.npz`` headers are checked against the bytes the file holds (a header may
+    claim any shape); object, string and structured dtypes, and arrays that are not 2-D, are
+    refused. Every refusal is a :class:`CommandError` naming the file.
+    """
     path = Path(path)
     if not path.is_file():
-        raise CommandError(f"no such file: {path}")
+        raise CommandError(f"no such file: {path}" if not path.exists()
+                           else f"{path} is not a regular file")
     suffix = path.suffix.lower()
+    if suffix not in (".npy", ".npz", ".csv", ".txt", ".tsv"):
+        raise CommandError(f"{path}: expected a .npy, .npz, .csv, .tsv or .txt file; got "
+                           f"'{suffix}'")
     try:
         if suffix == ".npy":
-            return np.load(path, allow_pickle=False)
-        if suffix == ".npz":
-            with np.load(path, allow_pickle=False) as archive:
-                if len(archive.files) != 1:
-                    raise CommandError(
-                        f"{path} must hold exactly one array; it holds {archive.files}")
-                return archive[archive.files[0]]
-        if suffix in (".csv", ".txt", ".tsv"):
-            return np.loadtxt(path, delimiter="\t" if suffix == ".tsv" else ("," if suffix == ".csv" else None), ndmin=2)
+            with open(path, "rb") as f:
+                _read_header(f, path, os.fstat(f.fileno()).st_size)
+            matrix = np.load(path, allow_pickle=False)
+        elif suffix == ".npz":
+            matrix = _load_npz(path)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
+                matrix = np.loadtxt(path, ndmin=2, delimiter={".tsv": "\t", ".csv": ","}.get(
+                    suffix))
     except (ValueError, OSError, EOFError) as exc:
         raise CommandError(f"could not read {path}: {exc}") from exc
-    raise CommandError(f"{path}: expected a .npy, .npz, .csv, .tsv or .txt file; got '{suffix}'")
+    _check_header(path, matrix.shape, matrix.dtype, matrix.nbytes)
+    return matrix
 
 
 def _argument(convert, accept, expected):
@@ -69,6 +136,8 @@ _positive_int = _argument(int, lambda v: v >= 1, "an integer >= 1")
 #: a joblib worker count: any integer but 0
 _n_jobs = _argument(int, lambda v: v != 0, "a non-zero integer (-1 uses every CPU)")
 _quantile = _argument(float, lambda v: 0.0 < v <= 1.0, "a number in (0, 1]")
+#: a seed numpy accepts
+_seed = _argument(int, lambda v: 0 <= v <= 2**32 - 1, "an integer from 0 to 2**32 - 1")
 
 
 def _check_device(device):
@@ -210,7 +279,7 @@ def build_parser():
     rep.add_argument("--out", default=None, help="output folder (default mmalign_STUDY); reruns skip finished cells")
     rep.add_argument("--dataset", default="synthetic", help="synthetic (default) or a real dataset, e.g. mosei")
     rep.add_argument("--data-home", default=None, help="where real datasets live (default $MMALIGN_DATA)")
-    rep.add_argument("--random-state", type=int, default=0, help="seed of the data and splits")
+    rep.add_argument("--random-state", type=_seed, default=0, help="seed of the data and splits")
     rep.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
     rep.add_argument("--n-jobs", type=_n_jobs, default=-1,
                      help="models trained at once, one thread each (default -1: every core)")
@@ -229,7 +298,7 @@ def build_parser():
     pair = sub.add_parser("example-pair", help="write an example pair of embedding files")
     pair.add_argument("out_dir", help="folder to write A.npy and B.npy to")
     pair.add_argument("--n-samples", type=_positive_int, default=2000)
-    pair.add_argument("--random-state", type=int, default=0)
+    pair.add_argument("--random-state", type=_seed, default=0)
     pair.set_defaults(func=_cmd_example_pair)
     return parser
 
