@@ -22,7 +22,47 @@ def _as_texts(X):
         raise TypeError(f"X must hold strings only; X[{bad[0]}] is {type(texts[bad[0]]).__name__}.")
     if not texts:
         raise ValueError("X must hold at least one text; got 0.")
+    empty = [i for i, t in enumerate(texts) if not t.strip()]
+    if empty:
+        raise ValueError(
+            f"X[{empty[0]}] is {texts[empty[0]]!r}: an empty (or whitespace-only) text has no "
+            f"tokens to pool ({len(empty)} such text(s) in X); drop or replace them first."
+        )
     return texts
+
+
+def _n_positions(model, tokenizer):
+    """How many tokens ``model`` can take (None when unbounded or unknown)."""
+    limits = []
+    config = getattr(model, "config", None)
+    for key in ("max_position_embeddings", "n_positions"):
+        value = getattr(config, key, None)
+        if isinstance(value, int) and value > 0:
+            # RoBERTa-style position ids start after the padding index
+            offset = getattr(getattr(model, "embeddings", None), "padding_idx", None)
+            limits.append(value - (offset + 1 if isinstance(offset, int) else 0))
+            break
+    tokenizer_limit = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tokenizer_limit, int) and 0 < tokenizer_limit < 10**6:
+        limits.append(tokenizer_limit)
+    return min(limits) if limits else None
+
+
+def _check_tokens(batch, start, texts, n_vocab):
+    """Refuse texts with no tokens, or token ids the model's embedding does not have."""
+    real = batch["attention_mask"].sum(1)
+    if (real == 0).any():
+        i = start + int((real == 0).nonzero()[0, 0])
+        raise ValueError(f"X[{i}] ({texts[i][:50]!r}) has no tokens after tokenization; there is "
+                         "nothing to pool.")
+    ids = batch["input_ids"]
+    bad = (ids < 0) | (ids >= n_vocab)
+    if bad.any():
+        row, col = (int(v) for v in bad.nonzero()[0])
+        raise ValueError(
+            f"X[{start + row}] has token id {int(ids[row, col])} but the model's embedding has "
+            f"{n_vocab} rows (ids 0 to {n_vocab - 1}): the tokenizer does not match the model."
+        )
 
 
 def prefetch_hint(repo):
@@ -81,7 +121,8 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
     batch_size : int, default=32
         Texts per forward pass.
     max_length : int, default=512
-        Tokens kept per text (longer texts are truncated).
+        Tokens kept per text (longer texts are truncated); at most the number of positions the
+        model has (see ``max_length_``).
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available.
     dtype : {"auto", "float32", "float16", "bfloat16"}, default="auto"
@@ -101,12 +142,22 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
     n_parameters_ : int
         Number of parameters of the model (its size, as in scaling studies).
     device_ : torch.device
+    max_length_ : int
+        Tokens kept per text: ``max_length``, or fewer when the model has fewer positions
+        (``max_position_embeddings`` / ``n_positions`` of its config, or the tokenizer's
+        ``model_max_length``).
 
     Raises
     ------
     OSError
         From :meth:`fit`, when a named model or tokenizer can neither be found in the cache nor
         downloaded; the message names it and says how to pre-fetch it.
+
+    Notes
+    -----
+    An empty or whitespace-only text, a text that tokenizes to nothing, or a token id beyond
+    the model's embedding (a tokenizer that does not match the model) raises ``ValueError``
+    naming ``X[i]``; nothing is pooled from padding.
 
     Examples
     --------
@@ -191,6 +242,9 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
         self.tokenizer_ = self._load_tokenizer()
         self.model_ = self._load_model(dtype).to(device=self.device_, dtype=dtype).eval()
         self.n_parameters_ = int(sum(p.numel() for p in self.model_.parameters()))
+        positions = _n_positions(self.model_, self.tokenizer_)
+        self.max_length_ = self.max_length if positions is None else min(self.max_length,
+                                                                         positions)
         n_layers = getattr(self.model_.config, "num_hidden_layers", None)
         self.n_layers_ = int(n_layers) + 1 if n_layers is not None else None
         if self.n_layers_ is not None and not -self.n_layers_ <= self.layer < self.n_layers_:
@@ -207,11 +261,13 @@ class PretrainedTextFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "model_")
         texts = _as_texts(X)
+        n_vocab = self.model_.get_input_embeddings().num_embeddings
         per_layer = None
         for start in range(0, len(texts), self.batch_size):
             batch = self.tokenizer_(texts[start:start + self.batch_size], padding=True,
-                                    truncation=True, max_length=self.max_length,
+                                    truncation=True, max_length=self.max_length_,
                                     return_tensors="pt")
+            _check_tokens(batch, start, texts, n_vocab)
             batch = {k: v.to(self.device_) for k, v in batch.items()
                      if k in ("input_ids", "attention_mask", "token_type_ids")}
             out = self.model_(**batch, output_hidden_states=True)
