@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,8 @@ from sklearn.utils import Bunch
 
 # parameters that change where or how fast features are computed, not their values
 _NOT_IN_KEY = ("device", "batch_size", "local_files_only")
+#: Largest ``meta.json`` of a feature folder read, in bytes.
+MAX_META_BYTES = 1 << 20
 
 
 def _slug(name):
@@ -59,11 +62,52 @@ def feature_folder(extractor, X, cache_dir, name=None):
     return Path(cache_dir).expanduser() / _slug(model) / _content_digest(X, settings)
 
 
-def _load(folder):
-    meta = json.loads((folder / "meta.json").read_text())
-    layers = [np.load(folder / f"layer_{i:03d}.npy", mmap_mode="r")
+def _read_meta(folder):
+    path = folder / "meta.json"
+    try:
+        if path.stat().st_size > MAX_META_BYTES:
+            raise ValueError(f"larger than MAX_META_BYTES = {MAX_META_BYTES}")
+        meta = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:  # JSON and UTF-8 errors are ValueErrors
+        raise ValueError(f"{path} is unreadable: {type(exc).__name__}: {exc}") from None
+    for key in ("n_layers", "n_samples"):
+        value = meta.get(key) if isinstance(meta, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{path}: {key!r} must be a positive integer; got {value!r}.")
+    return meta
+
+
+def _load_layer(path, n_samples):
+    try:
+        layer = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise ValueError(f"{path} is unreadable: {type(exc).__name__}: {exc}") from None
+    if layer.dtype != np.float32 or layer.ndim != 2 or layer.shape[0] != n_samples:
+        raise ValueError(f"{path} holds a {layer.dtype} array of shape {layer.shape}; expected "
+                         f"float32 of shape ({n_samples}, n_features).")
+    return layer
+
+
+def _load(folder, n_samples=None):
+    """Read a finished feature folder; ``ValueError`` naming the file for anything malformed."""
+    meta = _read_meta(folder)
+    if n_samples is not None and meta["n_samples"] != n_samples:
+        raise ValueError(f"{folder / 'meta.json'} records {meta['n_samples']} samples; the "
+                         f"samples it was computed for are {n_samples}.")
+    layers = [_load_layer(folder / f"layer_{i:03d}.npy", meta["n_samples"])
               for i in range(meta["n_layers"])]
     return Bunch(layers=layers, n_parameters=meta.get("n_parameters"), path=folder, meta=meta)
+
+
+def _discard(folder):
+    """Take a broken feature folder out of the way (renamed first, so no reader sees it half
+    deleted)."""
+    trash = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.broken-"))
+    try:
+        os.replace(folder, trash / folder.name)
+    except FileNotFoundError:  # another process discarded it already
+        pass
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def load_cached_layer_features(folder):
@@ -84,6 +128,9 @@ def load_cached_layer_features(folder):
     ------
     FileNotFoundError
         When ``folder`` holds no finished features.
+    ValueError
+        When its ``meta.json`` or a layer file is unreadable, truncated or of the wrong dtype or
+        shape; the message names the file.
 
     Examples
     --------
@@ -117,7 +164,9 @@ def cached_layer_features(extractor, X, cache_dir, *, name=None, progress=True):
     writes one ``.npy`` file per layer into a temporary folder that is renamed into place when
     every batch is done. Later calls with the same model, settings and samples memory-map those
     files back without loading the model. A run interrupted before the rename leaves nothing
-    behind, so only the unfinished model is recomputed.
+    behind, so only the unfinished model is recomputed. A finished folder that cannot be read
+    back (a ``meta.json`` or layer file that is corrupt, truncated, of another dtype or shape)
+    is discarded and computed again, with a ``RuntimeWarning`` naming the file.
 
     Parameters
     ----------
@@ -162,7 +211,12 @@ def cached_layer_features(extractor, X, cache_dir, *, name=None, progress=True):
     """
     folder = feature_folder(extractor, X, cache_dir, name)
     if (folder / "meta.json").is_file():
-        return _load(folder)
+        try:
+            return _load(folder, len(X))
+        except ValueError as exc:
+            warnings.warn(f"cached features in {folder} are unreadable ({exc}); computing them "
+                          "again.", RuntimeWarning, stacklevel=2)
+            _discard(folder)
     from sklearn.utils.validation import check_is_fitted
     from sklearn.exceptions import NotFittedError
     from tqdm.auto import tqdm
