@@ -19,20 +19,53 @@ dataset (WIT; Srinivasan et al., SIGIR 2021, CC BY-SA 3.0); export those pairs t
 """
 
 
+#: Longest image path or caption accepted, in characters (the csv module's own field limit).
+MAX_FIELD_CHARS = 131_072
+
+
+def _not_utf8(path, exc):
+    return ValueError(f"{path} is not UTF-8 text ({exc}); re-save the table as UTF-8.")
+
+
+def _csv_rows(path):
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            try:
+                return list(reader)
+            except csv.Error as exc:  # e.g. a field over csv.field_size_limit()
+                raise ValueError(f"{path}, line {reader.line_num}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from None
+
+
+def _jsonl_rows(path):
+    rows = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except (ValueError, RecursionError) as exc:
+                    raise ValueError(f"{path}, line {lineno}: not valid JSON "
+                                     f"({type(exc).__name__}: {exc})") from None
+                if not isinstance(row, dict):
+                    raise ValueError(f"{path}, line {lineno}: expected a JSON object with the "
+                                     f"columns; got a {type(row).__name__}.")
+                rows.append(row)
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from None
+    return rows
+
+
 def _read_rows(path, image_column, caption_column):
     ext = os.path.splitext(path)[1].lower()
     if ext == ".csv":
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
+        rows = _csv_rows(path)
     elif ext in (".jsonl", ".json"):
-        rows = []
-        with open(path, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if line.strip():
-                    try:
-                        rows.append(json.loads(line))
-                    except json.JSONDecodeError as exc:
-                        raise ValueError(f"{path}, line {lineno}: not valid JSON: {exc}") from exc
+        rows = _jsonl_rows(path)
     elif ext == ".parquet":
         try:
             import pyarrow.parquet as pq
@@ -41,7 +74,11 @@ def _read_rows(path, image_column, caption_column):
                 f"reading {path} needs pyarrow (pip install pyarrow); or export the table to "
                 "CSV or JSON lines."
             ) from exc
-        rows = pq.read_table(path, columns=[image_column, caption_column]).to_pylist()
+        try:
+            rows = pq.read_table(path, columns=[image_column, caption_column]).to_pylist()
+        except (ValueError, OSError, KeyError) as exc:
+            raise ValueError(f"{path} is not a readable parquet table with columns "
+                             f"{image_column!r} and {caption_column!r}: {exc}") from None
     else:
         raise ValueError(
             f"path must be a .csv, .jsonl or .parquet file or a folder holding one of "
@@ -49,9 +86,24 @@ def _read_rows(path, image_column, caption_column):
         )
     for i, row in enumerate(rows):
         for column in (image_column, caption_column):
-            if column not in row or row[column] is None:
+            value = row.get(column)
+            if value is None:
                 raise ValueError(f"{path}: row {i} has no value in column {column!r}.")
+            if not isinstance(value, str):
+                raise ValueError(f"{path}: row {i}, column {column!r} must be text; got "
+                                 f"{type(value).__name__} {value!r:.60}.")
+            if not value.strip():
+                raise ValueError(f"{path}: row {i}, column {column!r} is empty.")
+            if len(value) > MAX_FIELD_CHARS:
+                raise ValueError(f"{path}: row {i}, column {column!r} has {len(value):,} "
+                                 f"characters; at most MAX_FIELD_CHARS = {MAX_FIELD_CHARS:,}.")
     return rows
+
+
+def _check_regular(path, what):
+    """Refuse a path that is not a regular file (a FIFO would block the reader forever)."""
+    if not os.path.isfile(path):
+        raise ValueError(f"{what} {path!r} is not a regular file.")
 
 
 def load_image_caption_pairs(path, *, image_column="image", caption_column="caption",
@@ -71,7 +123,8 @@ def load_image_caption_pairs(path, *, image_column="image", caption_column="capt
     random_state : int, RandomState instance or None, default=None
         Seed for ``n_samples``.
     check_files : bool, default=True
-        Raise ``FileNotFoundError`` listing the first missing image files.
+        Raise ``FileNotFoundError`` listing the first missing image files (``ValueError`` for
+        paths that are not regular files).
     return_X_y : bool, default=False
         Return ``(X, None)``.
 
@@ -80,6 +133,14 @@ def load_image_caption_pairs(path, *, image_column="image", caption_column="capt
     data : :class:`~sklearn.utils.Bunch`
         ``X`` with ``"image"`` (absolute paths) and ``"text"`` (captions) object arrays,
         ``y=None``, ``modalities`` and ``DESCR``.
+
+    Raises
+    ------
+    ValueError
+        For a table that is not a regular file, not UTF-8, not valid CSV / JSON lines (a line
+        that is not a JSON object, nesting too deep), or has a value that is missing, not
+        text, empty or longer than ``MAX_FIELD_CHARS`` (131,072) characters; the message names
+        the file and the line or row.
 
     Examples
     --------
@@ -105,15 +166,20 @@ def load_image_caption_pairs(path, *, image_column="image", caption_column="capt
         path = found[0]
     elif not os.path.exists(path):
         raise missing_file_error(path, "Give a caption table (CSV, JSON lines or parquet).")
+    _check_regular(path, "the caption table")
     rows = _read_rows(path, image_column, caption_column)
     rows = [rows[i] for i in scarce_indices(len(rows), n_samples, random_state, "n_samples")]
     root = os.path.dirname(os.path.abspath(path))
     images = np.array([os.path.join(root, str(r[image_column])) for r in rows], dtype=object)
-    texts = np.array([str(r[caption_column]) for r in rows], dtype=object)
+    texts = np.array([r[caption_column] for r in rows], dtype=object)
     if check_files:
         missing = [p for p in images if not os.path.exists(p)]
         if missing:
             raise FileNotFoundError(
                 f"{len(missing)} image file(s) listed in {path} do not exist, e.g. {missing[:3]}."
             )
+        special = [p for p in images if not os.path.isfile(p)]
+        if special:
+            raise ValueError(f"{len(special)} image path(s) listed in {path} are not regular "
+                             f"files (folders, FIFOs, devices), e.g. {special[:3]}.")
     return make_bunch({"image": images, "text": texts}, None, return_X_y, DESCR)

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import warnings
 
 import numpy as np
 
@@ -43,14 +44,26 @@ fusion. ICLR 2017 Workshop.
 """
 
 
+#: Largest JSON file read (split.json or a movie record), in bytes; the authors' split.json is
+#: about 0.3 MB and a record a few kB.
+MAX_JSON_BYTES = 16 << 20
+
+
 def _read_json(path):
     if not os.path.exists(path):
         raise missing_file_error(path, _HOW)
+    if not os.path.isfile(path):
+        raise ValueError(f"{path} is not a regular file.")
+    size = os.path.getsize(path)
+    if size > MAX_JSON_BYTES:
+        raise ValueError(f"{path} has {size:,} bytes; at most MAX_JSON_BYTES = "
+                         f"{MAX_JSON_BYTES:,} are read.")
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path} is not valid JSON (truncated or corrupt?): {exc}") from exc
+        with open(path, "rb") as f:
+            return json.loads(f.read().decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # JSON and UTF-8 errors are ValueErrors
+        raise ValueError(f"{path} is not valid JSON (truncated or corrupt?): "
+                         f"{type(exc).__name__}: {exc}") from None
 
 
 _MOVIE_ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -78,17 +91,26 @@ def _genre_names(record, path):
     if isinstance(genres, str):  # a single genre written without a list
         return [genres]
     if not isinstance(genres, list) or not all(isinstance(g, str) for g in genres):
-        raise ValueError(f"{path}: 'genres' must be a list of genre names; got {genres!r}.")
+        raise ValueError(f"{path}: 'genres' must be a list of genre names; got {genres!r:.200}.")
     return genres
+
+
+def _genre_key(name):
+    """Genre names match whatever their letter case or surrounding spaces ("sci-fi ")."""
+    return name.strip().casefold()
 
 
 def _plot_text(record, path):
     plot = record.get("plot")
-    if isinstance(plot, list):
-        plot = plot[0] if plot else ""
-    if plot is not None and not isinstance(plot, str):
-        raise ValueError(f"{path}: 'plot' must be a list of texts or a text; got {plot!r}.")
-    return plot or ""
+    plots = plot if isinstance(plot, list) else [plot]
+    if not all(isinstance(p, str) for p in plots if p is not None):
+        raise ValueError(f"{path}: 'plot' must be a list of texts or a text; got {plot!r:.200}.")
+    # the first plot summary that is not empty (the authors list the main one first)
+    text = next((p for p in plots if p is not None and p.strip()), None)
+    if text is None:
+        raise ValueError(f"{path}: no plot summary (its 'plot' is {plot!r:.200}); every "
+                         "MM-IMDb movie has one.")
+    return text
 
 
 def fetch_mmimdb(*, data_home=None, subset="train", modalities=None, n_labelled=None,
@@ -119,6 +141,19 @@ def fetch_mmimdb(*, data_home=None, subset="train", modalities=None, n_labelled=
         ``X`` with ``"image"`` (poster paths) and ``"text"`` (plots) object arrays, ``y`` (n, 23)
         int64 multi-label matrix, ``ids``, ``split``, ``target_names`` and ``DESCR``.
 
+    Raises
+    ------
+    ValueError
+        For a JSON file that is corrupt, nested too deeply, larger than ``MAX_JSON_BYTES``
+        (16 MiB) or not a regular file, a record whose plot is missing, empty or not text, or
+        whose genres are not a list of names; the message names the file.
+
+    Warns
+    -----
+    UserWarning
+        When movies list none of the 23 genres (an all-zero label row). Genre names match in
+        any letter case.
+
     Examples
     --------
     >>> from mmalign_sk.datasets import fetch_mmimdb
@@ -138,7 +173,8 @@ def fetch_mmimdb(*, data_home=None, subset="train", modalities=None, n_labelled=
         )
     rng = np.random.RandomState(random_state) if isinstance(random_state, (int, np.integer)) \
         else random_state
-    genre_index = {g: i for i, g in enumerate(GENRES)}
+    genre_index = {_genre_key(g): i for i, g in enumerate(GENRES)}
+    unlabelled = []
     texts, images, y, ids, split_of = [], [], [], [], []
     for split in splits:
         movies = _movie_ids(split_ids, _SPLIT_KEYS[split], split_path)
@@ -152,12 +188,19 @@ def fetch_mmimdb(*, data_home=None, subset="train", modalities=None, n_labelled=
             texts.append(_plot_text(record, record_path))
             images.append(os.path.join(folder, "dataset", f"{movie}.jpeg"))
             row = np.zeros(len(GENRES), dtype=np.int64)
-            for genre in _genre_names(record, record_path):
-                if genre in genre_index:
-                    row[genre_index[genre]] = 1
+            names = _genre_names(record, record_path)
+            for genre in names:
+                if _genre_key(genre) in genre_index:
+                    row[genre_index[_genre_key(genre)]] = 1
+            if not row.any():
+                unlabelled.append(f"{movie}.json {names!r:.80}")
             y.append(row)
             ids.append(str(movie))
             split_of.append(split)
+    if unlabelled:
+        warnings.warn(
+            f"{len(unlabelled)} movie(s) have none of the {len(GENRES)} genres of GENRES, so an "
+            f"all-zero label row, e.g. {unlabelled[:3]}.", UserWarning, stacklevel=2)
     columns = {"image": np.array(images, dtype=object), "text": np.array(texts, dtype=object)}
     X = {m: columns[m] for m in modalities}
     y = np.stack(y) if y else np.zeros((0, len(GENRES)), dtype=np.int64)
