@@ -26,6 +26,27 @@ def _canonical(params):
         raise TypeError(f"cell parameters must be JSON-serialisable; got {params!r}.") from exc
 
 
+def read_record(path):
+    """The ``{"params", "result"}`` record stored in the cell file ``path``.
+
+    Raises ``ValueError`` saying why for anything else: an unreadable file, invalid UTF-8 or
+    JSON, nesting too deep for the parser, or a record of the wrong shape (not an object with
+    ``params`` and ``result``, or a result that is not a JSON object or array, which every
+    study cell returns).
+    """
+    try:
+        record = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:  # UTF-8 and JSON errors are ValueErrors
+        raise ValueError(f"{type(exc).__name__}: {exc}") from None
+    if not isinstance(record, dict) or "params" not in record or "result" not in record:
+        shape = sorted(record) if isinstance(record, dict) else type(record).__name__
+        raise ValueError(f"expected an object with 'params' and 'result'; got {shape}")
+    if not isinstance(record["result"], (dict, list)):
+        raise ValueError(f"expected a result that is a JSON object or array; got "
+                         f"{type(record['result']).__name__} {record['result']!r:.60}")
+    return record
+
+
 class ResultCache:
     """Store and look up results of study cells by their parameters.
 
@@ -34,6 +55,9 @@ class ResultCache:
     directory : str or Path or None
         Folder holding one JSON file per finished cell (created on first write). ``None`` keeps
         nothing on disk (every cell is computed).
+    check : callable, optional
+        ``check(result)`` raises ``ValueError``, ``TypeError`` or ``KeyError`` for a stored
+        result that is not what the study's cells return; such a cell is unreadable.
 
     Examples
     --------
@@ -49,8 +73,9 @@ class ResultCache:
     1
     """
 
-    def __init__(self, directory=None):
+    def __init__(self, directory=None, check=None):
         self.directory = None if directory is None else Path(directory).expanduser()
+        self.check = check
 
     def _path(self, params):
         digest = hashlib.sha256(_canonical(params).encode()).hexdigest()[:24]
@@ -59,8 +84,9 @@ class ResultCache:
     def get(self, params):
         """The stored result of the cell ``params``, or None when it has not finished yet.
 
-        A cell file that cannot be read (invalid UTF-8 or JSON, or not a record of ``params`` and
-        ``result``) counts as not finished, with a ``RuntimeWarning`` naming it.
+        A cell file that cannot be read (invalid UTF-8 or JSON, nested too deeply, not a record
+        of ``params`` and a result object or array, or a result refused by ``check``) counts as
+        not finished, with a ``RuntimeWarning`` naming it.
         """
         if self.directory is None:
             return None
@@ -70,15 +96,16 @@ class ResultCache:
         # any unreadable cell (an interrupted write, a file edited or damaged by hand) counts as
         # missing: it is computed again and overwritten
         try:
-            record = json.loads(path.read_bytes().decode("utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            return self._unreadable(path, f"{type(exc).__name__}: {exc}")
-        if not isinstance(record, dict) or "params" not in record or "result" not in record:
-            shape = sorted(record) if isinstance(record, dict) else type(record).__name__
-            return self._unreadable(path, f"expected an object with 'params' and 'result'; "
-                                          f"got {shape}")
+            record = read_record(path)
+        except ValueError as exc:
+            return self._unreadable(path, str(exc))
         if record["params"] != json.loads(_canonical(params)):
             return None
+        if self.check is not None:
+            try:
+                self.check(record["result"])
+            except (ValueError, TypeError, KeyError) as exc:
+                return self._unreadable(path, f"malformed result: {type(exc).__name__}: {exc}")
         return record["result"]
 
     @staticmethod
