@@ -26,6 +26,15 @@ class CMD(AlignmentMetric):
             raise TypeError(f"centered must be a bool; got {centered!r}.")
         self.centered = centered
 
+    def check_n_samples(self, n_samples):
+        super().check_n_samples(n_samples)
+        if self.centered and self.contract == "features" and n_samples < 3:
+            raise ValueError(
+                f"{self.name} (centered=True, contract='features') needs at least 3 samples "
+                f"(rows of A and B): with 2, both centred Gram matrices are multiples of "
+                f"[[1, -1], [-1, 1]] and the score is 1 whatever the data; got {n_samples}."
+            )
+
     def represent(self, X):
         if self.centered:
             X = centred(X)  # shared with CKA inside reuse_representations

@@ -290,7 +290,9 @@ class CKA(AlignmentMetric):
 
     @property
     def min_samples(self):
-        return 4 if self.unbiased else 2
+        # with 2 samples every centred kernel matrix is a multiple of [[1, -1], [-1, 1]]: the
+        # biased CKA is then 1 whatever the data
+        return 4 if self.unbiased else 3
 
     @property
     def scale_invariant(self):
@@ -300,9 +302,11 @@ class CKA(AlignmentMetric):
     def check_n_samples(self, n_samples):
         if n_samples < self.min_samples:
             estimator = "unbiased HSIC" if self.unbiased else "HSIC"
+            why = ("" if self.unbiased else ": with 2, every centred kernel matrix is a multiple "
+                   "of [[1, -1], [-1, 1]] and the score is 1 whatever the data")
             raise ValueError(
-                f"{self.name} with the {estimator} needs at least {self.min_samples} samples; "
-                f"got {n_samples}."
+                f"{self.name} with the {estimator} needs at least {self.min_samples} samples "
+                f"(rows of A and B){why}; got {n_samples}."
             )
 
     def _hsic(self, rep_a, rep_b):
