@@ -104,6 +104,11 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Validate the parameters and ``X``; nothing is learned."""
         self._validate_params()
+        if self.n_mfcc > self.n_mels:
+            raise ValueError(
+                f"n_mfcc must be <= n_mels (the coefficients are a DCT of the {self.n_mels} mel "
+                f"bands); got n_mfcc={self.n_mfcc} and n_mels={self.n_mels}."
+            )
         _as_waveforms(X)
         self.n_features_out_ = self.max_frames * self.n_mfcc
         return self
