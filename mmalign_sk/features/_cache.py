@@ -65,6 +65,8 @@ def feature_folder(extractor, X, cache_dir, name=None):
 def _read_meta(folder):
     path = folder / "meta.json"
     try:
+        if not path.is_file():
+            raise ValueError("not a regular file" if path.exists() else "missing")
         if path.stat().st_size > MAX_META_BYTES:
             raise ValueError(f"larger than MAX_META_BYTES = {MAX_META_BYTES}")
         meta = json.loads(path.read_bytes().decode("utf-8"))
@@ -78,6 +80,8 @@ def _read_meta(folder):
 
 
 def _load_layer(path, n_samples):
+    if not path.is_file():  # a FIFO would block the reader
+        raise ValueError(f"{path} is not a regular file.")
     try:
         layer = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
@@ -147,7 +151,7 @@ def load_cached_layer_features(folder):
     (3, True)
     """
     folder = Path(folder)
-    if not (folder / "meta.json").is_file():
+    if not (folder / "meta.json").exists():
         raise FileNotFoundError(f"{folder} holds no finished features (no meta.json).")
     return _load(folder)
 
@@ -210,7 +214,7 @@ def cached_layer_features(extractor, X, cache_dir, *, name=None, progress=True):
     (True, False)
     """
     folder = feature_folder(extractor, X, cache_dir, name)
-    if (folder / "meta.json").is_file():
+    if folder.exists():  # finished folders are renamed into place whole, with their meta.json
         try:
             return _load(folder, len(X))
         except ValueError as exc:

@@ -78,6 +78,12 @@ CORRUPTIONS = {
     "layer header claims 10^15 values": (_layer(_huge_header), "layer_001.npy"),
     "layer is a folder": (_layer(lambda p, a: p.mkdir()), "layer_001.npy"),
 }
+CORRUPTIONS["meta missing"] = (lambda folder: (folder / "meta.json").unlink(), "missing")
+if hasattr(os, "mkfifo"):  # a reader opening a FIFO would wait for a writer forever
+    CORRUPTIONS["layer is a FIFO"] = (_layer(lambda p, a: os.mkfifo(p)), "not a regular file")
+    CORRUPTIONS["meta is a FIFO"] = (lambda folder: ((folder / "meta.json").unlink(),
+                                                     os.mkfifo(folder / "meta.json")),
+                                     "not a regular file")
 
 
 def _npy_bytes(path, array):
@@ -92,7 +98,8 @@ def test_unreadable_entries_warn_and_are_recomputed(tmp_path, extractor, referen
     folder = first.path
     del first
     corrupt(folder)
-    with pytest.raises(ValueError, match=str(folder)):
+    with pytest.raises(FileNotFoundError if kind == "meta missing" else ValueError,
+                       match=str(folder)):
         load_cached_layer_features(folder)
     with pytest.warns(RuntimeWarning, match=r"cached features in .* are unreadable") as record:
         again = cached_layer_features(extractor, TEXTS, tmp_path, name="tiny", progress=False)
