@@ -57,7 +57,8 @@ def test_too_many_pixels_refused_naming_the_file(tmp_path, side):
     # below 89 M pixels our bound applies; up to 179 M PIL warns, above it PIL refuses: all named
     path = _png_header(tmp_path / f"bomb{side}.png", side, side)
     assert side * side > MAX_IMAGE_PIXELS
-    with pytest.raises(ValueError, match=rf"bomb{side}\.png.*(MAX_IMAGE_PIXELS|decompression bomb)"):
+    with pytest.raises(ValueError,
+                       match=rf"bomb{side}\.png.*(MAX_IMAGE_PIXELS|decompression bomb)"):
         load_image(path)
 
 
