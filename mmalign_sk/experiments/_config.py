@@ -54,27 +54,12 @@ def check_metrics(metrics):
 class TrainingConfig:
     """How the small networks of a study are trained and compared: one frozen value per run.
 
-    It is validated once, travels unchanged into every cell (and its cache key, without
-    ``device``: where a cell runs does not change what it computes) and is never unpacked into
-    positional arguments. Fields a study does not use keep their ``None`` default.
-
-    Attributes
-    ----------
-    lr, weight_decay : tuple of float
-        The validation grid (AdamW).
-    max_epochs : int
-    batch_size : int
-    metrics : tuple of str
-        Alignment metrics (names of :func:`~mmalign_sk.metrics.list_metrics`).
-    topk : int
-        Neighbourhood size of the kNN metrics.
-    alignment_samples : int
-        Test samples the alignment is measured on.
-    device : str
-    reference_epochs, reference_depth : int, optional
-        The emergence study's reference model.
-    patience, encoder_depth, projection_width : int, optional
-        The strategic study's early stopping and network shape.
+    Validated once, it travels unchanged into every cell (and, without ``device``, into its
+    cache key) and is never unpacked into positional arguments. ``lr`` and ``weight_decay`` are
+    the validation grid (AdamW); ``metrics``, ``topk`` and ``alignment_samples`` how alignment is
+    measured; ``reference_epochs`` and ``reference_depth`` the emergence study's reference model;
+    ``patience``, ``encoder_depth`` and ``projection_width`` the strategic study's early stopping
+    and networks (None where a study does not use them).
 
     Examples
     --------

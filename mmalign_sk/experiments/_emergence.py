@@ -1,10 +1,8 @@
 """When does alignment between independently trained unimodal encoders emerge? (Tjandrasuwita et al.)
 
-The study trains one unimodal classifier per modality, measures the alignment of their hidden
-representations layer by layer (maximum over layer pairs), and relates it to the data's redundancy,
-uniqueness and heterogeneity and to the models' performance. Two stages: the *reference* model of
-modality a (trained once, shared by every cell that compares with it), then the models of modality
-b, one per candidate of the validation grid, each compared with the reference.
+Two stages: the *reference* model of modality a (trained once, shared by every cell that compares
+with it), then the models of modality b, one per candidate of the validation grid, each compared
+with the reference layer by layer.
 """
 
 import functools
@@ -317,58 +315,50 @@ def emergence_study(*args, return_layers=False, **params):
     ``encoder_depths`` (trained ``max_epochs``) are trained on the 70% training split, one per
     candidate of the learning-rate x weight-decay grid; the candidate with the best accuracy on
     the 15% validation split is the *selected* model (for the reference, the only one kept);
-    accuracies are measured on the 15% test split. Every candidate of x2 is a row of the table: a
-    fitted model with a test accuracy and an alignment, so that whether alignment predicts
-    performance can be asked across the models of one dataset (see
-    :func:`summarize_emergence`). The alignment of each pair of models is the maximum over layer
-    pairs of the metric between their hidden representations of the first ``alignment_samples``
-    test samples (the paper's batch of 512).
+    accuracies are measured on the 15% test split. Every candidate of x2 is a row: a fitted model
+    with a test accuracy and an alignment, so that whether alignment predicts performance can be
+    asked across the models of one dataset (see :func:`summarize_emergence`). The alignment of
+    two models is the maximum over layer pairs of the metric between their hidden
+    representations of the first ``alignment_samples`` test samples.
 
-    This is ``run_study(STUDIES["emergence"], "full", "synthetic", ...)``: the defaults are the
-    paper's settings (``EMERGENCE_FULL``, each value tagged in
-    ``SYNTHETIC_PRESETS["full"]``); ``EMERGENCE_QUICK`` is a grid that runs in minutes on a
-    laptop CPU.
+    This is ``run_study(STUDIES["emergence"], "full", "synthetic", **params)``: every parameter
+    defaults to the full preset, ``SYNTHETIC_PRESETS["full"]`` (the paper's values, tagged, and
+    ours where it is silent; ``mmalign reproduce emergence --help`` lists them);
+    ``EMERGENCE_QUICK`` runs in minutes on a laptop CPU.
 
     Parameters
     ----------
-    n_redundant : sequence of int, default=0..8
-        Redundant label bits r (uniqueness is ``8 - r``); also the first positional argument.
-    depths : sequence of int, default=0..10
-        Heterogeneity depths of x2's transform (-1 = untransformed); second positional.
-    encoder_depths : sequence of int, default=(1, 2, 4, 6, 8)
-        Depths of the x2 encoders; third positional.
-    seeds : int or sequence of int, default=(0, 1, 2, 3, 4)
-        Training seeds (``random_state`` of the models); an int n means ``range(n)``.
-    n_samples : int, default=65536
+    n_redundant, depths, encoder_depths : sequence of int
+        Redundant label bits r (uniqueness is ``8 - r``), heterogeneity depths of x2's
+        transform (-1 = none) and depths of the x2 encoders; also the positional arguments.
+    seeds : int or sequence of int
+        Training seeds; an int n means ``range(n)``.
+    n_samples, max_epochs, reference_epochs, reference_depth, batch_size : int
     lr, weight_decay : sequence of float
         The validation grid (AdamW); every candidate of x2 is trained, scored and kept.
-    max_epochs, reference_epochs, reference_depth : int, default=300, 50, 1
-    metrics : sequence of str, default=("mutual_knn", "unbiased_cka")
-    topk : int, default=10
-        Neighbourhood size of the kNN metrics.
-    heterogeneity : {"one", "both"}, default="one"
+    metrics : sequence of str
+        Alignment metrics (names of :func:`~mmalign_sk.metrics.list_metrics`).
+    topk, alignment_samples : int
+        Neighbourhood size of the kNN metrics; test samples the alignment is measured on.
+    heterogeneity : {"one", "both"}
         Transform x2 only, or both modalities (then the reference is retrained at every depth).
-    temperature : float, default=0.05
+    temperature : float
         The generator's softmax temperature.
-    batch_size, alignment_samples : int, default=256, 512
     device, n_jobs, cache_dir, progress, random_state
         As in :func:`run_study` (``random_state`` seeds the data and the split).
     return_layers : bool, default=False
-        Also return ``{row index: {metric: layer x layer matrix}}`` (``run_study`` returns
-        them as ``StudyRun.layers``).
+        Also return ``{row index: {metric: layer x layer matrix}}`` (``StudyRun.layers``).
 
     Returns
     -------
     table : StudyTable
-        One row per x2 model, that is per (r, depth, encoder depth, seed, candidate): ``r``,
-        ``uniqueness``, ``depth``, ``encoder_depth``, ``seed``, the candidate's ``lr_b`` and
-        ``weight_decay_b``, ``selected`` (best validation accuracy among the candidates of its
-        encoder depth and seed), ``val_acc_b`` and ``acc_b`` (validation and test accuracy of the
-        x2 model), ``acc_a``, ``lr_a`` and ``weight_decay_a`` of the reference, and for every
-        metric ``align_<metric>`` (maximum over layer pairs) and ``align_<metric>_last`` (last
-        layers).
-    layers : dict, optional
-        If ``return_layers``.
+        One row per x2 model (r, depth, encoder depth, seed, candidate): ``r``, ``uniqueness``,
+        ``depth``, ``encoder_depth``, ``seed``, the candidate's ``lr_b`` and ``weight_decay_b``,
+        ``selected`` (best validation accuracy among the candidates of its encoder depth and
+        seed), ``val_acc_b`` and ``acc_b`` (validation and test accuracy), the reference's
+        ``acc_a``, ``lr_a`` and ``weight_decay_a``, and per metric ``align_<metric>`` (maximum
+        over layer pairs) and ``align_<metric>_last`` (last layers).
+    layers : dict, only with ``return_layers``
 
     See Also
     --------
@@ -391,22 +381,19 @@ def emergence_study(*args, return_layers=False, **params):
 def emergence_study_real(dataset, *, return_layers=False, **params):
     """The emergence study on a real dataset whose files are under ``data_home``.
 
-    For every pair (a, b) of the dataset's modalities, a classifier of a with an encoder of depth
-    ``reference_depth`` and classifiers of b with encoders of each depth in ``encoder_depths``
-    are trained on the official training split, one per candidate of the learning-rate x
-    weight-decay grid (the reference: the candidate with the best validation score), scored on
-    the test split, and compared layer by layer on the first ``alignment_samples`` test
-    samples. Every candidate of b is a row, so :func:`summarize_emergence_real` correlates
-    alignment and accuracy across the models of each dataset and modality pair. Affect datasets
-    (MOSI, MOSEI, MUStARD, UR-FUNNY) use Transformer encoders (width = feature width, one head,
-    mean pooling) and their binary task; AV-MNIST uses small CNNs. See
-    :data:`~mmalign_sk.experiments.REAL_DATASETS`. This is
-    ``run_study(STUDIES["emergence"], "full", dataset, ...)`` (presets ``REAL_PRESETS``).
+    For every pair (a, b) of the dataset's modalities, a classifier of a (the reference, depth
+    ``reference_depth``) and classifiers of b with encoders of each depth in ``encoder_depths``
+    are trained on the official training split, one per candidate of the validation grid, scored
+    on the test split and compared layer by layer on the first ``alignment_samples`` test
+    samples; every candidate of b is a row, so :func:`summarize_emergence_real` correlates
+    alignment and accuracy across the models of each modality pair. Affect datasets (MOSI,
+    MOSEI, MUStARD, UR-FUNNY) use Transformer encoders and their binary task, AV-MNIST small
+    CNNs (see :data:`~mmalign_sk.experiments.REAL_DATASETS`). This is
+    ``run_study(STUDIES["emergence"], "full", dataset, **params)`` (presets ``REAL_PRESETS``).
 
     Parameters
     ----------
-    dataset : str
-        ``"mosi"``, ``"mosei"``, ``"mustard"``, ``"urfunny"`` or ``"avmnist"``.
+    dataset : {"mosi", "mosei", "mustard", "urfunny", "avmnist"}
     data_home : str or path-like, optional
         Where the dataset's files are (see :func:`~mmalign_sk.datasets.get_data_home`).
     pairs : sequence of (str, str), optional
@@ -422,13 +409,10 @@ return_layers
     Returns
     -------
     table : StudyTable
-        One row per model of modality b, that is per (pair, encoder depth, seed, candidate of
-        the validation grid): ``dataset``, ``modality_a``, ``modality_b``, ``encoder_depth``,
-        ``seed``, the candidate's ``lr_b`` / ``weight_decay_b``, ``selected``, ``val_acc_b``,
-        ``acc_b``, the reference's ``acc_a``, ``lr_a`` / ``weight_decay_a``, and
-        ``align_<metric>`` / ``align_<metric>_last``.
-    layers : dict, optional
-        If ``return_layers``.
+        One row per model of modality b (pair, encoder depth, seed, candidate): ``dataset``,
+        ``modality_a``, ``modality_b`` and the columns of :func:`emergence_study` but ``r``,
+        ``uniqueness`` and ``depth``.
+    layers : dict, only with ``return_layers``
 
     Raises
     ------
@@ -441,8 +425,6 @@ return_layers
 
     >>> from mmalign_sk.experiments import emergence_study_real, EMERGENCE_REAL_QUICK
     >>> table = emergence_study_real("mosei", **EMERGENCE_REAL_QUICK)  # doctest: +SKIP
-    >>> table["modality_b"]  # doctest: +SKIP
-    array(['vision', 'vision', 'audio', 'audio', 'audio', 'audio'], dtype=object)
     """
     if dataset not in REAL_DATASETS:
         raise ValueError(f"dataset must be one of {sorted(REAL_DATASETS)}; got {dataset!r}.")

@@ -14,13 +14,7 @@ import numpy as np
 from ._finding import Finding
 from ._report import HEADLINE, Report
 from ._stats import (
-    correlation,
-    grouped_correlation,
-    mean_by,
-    nan_mean,
-    partial_correlation,
-    spearman,
-    spread,
+    correlation, grouped_correlation, mean_by, nan_mean, partial_correlation, spearman, spread,
 )
 from ._table import StudyTable
 

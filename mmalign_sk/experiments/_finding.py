@@ -11,16 +11,10 @@ class Finding:
     Every study's ``summarize`` returns its findings as a list of these, synthetic and real data
     alike; ``summary.json`` holds them as ``{"claim", "holds", "evidence", "statistic"}``.
 
-    Attributes
-    ----------
-    claim : str
-        What the paper says, stated so that the table can confirm or refute it.
-    holds : bool
-    evidence : str
-        The numbers the decision rests on, in words.
-    statistic : float or None
-        The one number the decision compares with its threshold (a mean correlation, a paired
-        gain, a count), or None when the claim could not be measured on this table.
+    ``claim`` is what the paper says, stated so that the table can confirm or refute it;
+    ``evidence`` the numbers the decision rests on, in words; ``statistic`` the one number the
+    decision compares with its threshold (a mean correlation, a paired gain, a count), or None
+    when the claim could not be measured on this table.
 
     Examples
     --------

@@ -22,7 +22,7 @@ from ._report import HEADLINE, Report
 from ._stats import spearman
 from ._study import Plan, Source, Stage, Study, grid, ours, paper, positional, run_study
 from ._table import StudyTable
-from ._vision_language import _rank_trend
+from ._vision_language import TEXT_MODELS_FULL, _rank_trend
 
 PROBE_LRS = (5e-3, 1e-3, 5e-4, 1e-4)
 _SPLITS = ("train", "valid", "test")
@@ -33,9 +33,7 @@ _SPLITS = ("train", "valid", "test")
 #: family of the vision-language study and an ImageNet-21k ViT (ours).
 PRESETS = {
     "full": dict(
-        text_models=ours(("bigscience/bloomz-560m", "bigscience/bloomz-1b1",
-                          "bigscience/bloomz-1b7", "bigscience/bloomz-3b",
-                          "bigscience/bloomz-7b1")),
+        text_models=ours(TEXT_MODELS_FULL[:5]),
         image_model=ours("vit_base_patch16_224.augreg_in21k"),
         finetune_text_model=ours(None),  # None: the first of text_models
         n_labelled=paper(None),
@@ -59,8 +57,7 @@ PRESETS = {
     ),
     # three language models, 1024 movies per split, 10 fine-tuning epochs (3 warm-up)
     "quick": dict(
-        text_models=ours(("bigscience/bloomz-560m", "bigscience/bloomz-1b1",
-                          "bigscience/bloomz-1b7")),
+        text_models=ours(TEXT_MODELS_FULL[:3]),
         image_model=ours("vit_tiny_patch16_224.augreg_in21k"),
         finetune_text_model=ours(None),
         n_labelled=ours(1024),
@@ -122,20 +119,8 @@ def linear_probe_f1(train, valid, test, *, lrs=PROBE_LRS, epochs=100, batch_size
     rate; a label is predicted where its logit is positive. Macro F1 averages over the labels
     present in the split scored.
 
-    Parameters
-    ----------
-    train, valid, test : tuple of (ndarray of shape (n, d), ndarray of shape (n, n_labels))
-    lrs : sequence of float, default=(5e-3, 1e-3, 5e-4, 1e-4)
-    epochs : int, default=100
-    batch_size : int, default=256
-    random_state : int, default=0
-        Seeds the initialisation and the batch order.
-    device : str, default="cpu"
-
-    Returns
-    -------
-    dict
-        ``best_lr``, ``val_macro_f1``, ``macro_f1``, ``micro_f1`` (test).
+    ``random_state`` seeds the initialisation and the batch order. Returns ``best_lr``,
+    ``val_macro_f1``, and the test ``macro_f1`` and ``micro_f1``.
 
     Examples
     --------
@@ -234,25 +219,10 @@ def clip_finetune(text_feats, image_feats, texts, images, *, epochs=30, warmup_e
     at the end of ``epochs``. The extractors' ``model_`` are updated in place (then back in eval
     mode), so their :meth:`transform_layers` give the fine-tuned features.
 
-    Parameters
-    ----------
-    text_feats : fitted PretrainedTextFeatures
-    image_feats : fitted PretrainedImageFeatures
-    texts : sequence of str
-    images : sequence of image paths, PIL images, or a float array (n, channels, height, width)
-    epochs, warmup_epochs : int, default=30, 10
-    lr, min_lr : float, default=1e-4, 1e-6
-    batch_size : int, default=32
-    projection_dim : int, default=256
-    temperature : float, default=0.07
-    weight_decay : float, default=0.0
-    random_state : int, default=0
-    progress : bool, default=False
-
-    Returns
-    -------
-    list of float
-        Mean training loss per epoch.
+    ``text_feats`` and ``image_feats`` are a fitted
+    :class:`~mmalign_sk.features.PretrainedTextFeatures` and
+    :class:`~mmalign_sk.features.PretrainedImageFeatures`; ``images`` are paths, PIL images or a
+    float array (n, channels, height, width). Returns the mean training loss of every epoch.
 
     Examples
     --------
@@ -447,31 +417,25 @@ def mmimdb_study(*args, **params):
 
     Parameters
     ----------
-    data_home : str or path-like, default=None
-        Where ``mmimdb/`` lies (see :func:`~mmalign_sk.datasets.fetch_mmimdb`); the first
-        positional argument.
+    data_home : str or path-like, optional
+        Where ``mmimdb/`` lies (see :func:`~mmalign_sk.datasets.fetch_mmimdb`).
     text_models : sequence of str
-        Hugging Face names (downloaded on first use) or ``save_pretrained`` folders; second
-        positional.
+        Hugging Face names or ``save_pretrained`` folders.
     image_model : str
-        timm name or ``save_for_hf`` folder; third positional.
-    finetune_text_model : str, default=None
+        timm name or ``save_for_hf`` folder (``data_home``, ``text_models`` and ``image_model``
+        are also the positional arguments).
+    finetune_text_model : str, optional
         The language model fine-tuned with ``image_model``; None takes the first of
         ``text_models``.
-    n_labelled : int, default=None
+    n_labelled : int, optional
         Movies per split (seeded); None keeps all.
-    probe_lrs, probe_epochs
-        The probes' learning-rate grid and epochs (paper: {5e-3, 1e-3, 5e-4, 1e-4}, 100).
-    finetune : bool, default=True
-        Run the fine-tuning stage.
-    finetune_epochs, warmup_epochs, finetune_lr, finetune_min_lr, finetune_batch_size
-        Fine-tuning schedule (paper: 30 epochs, 10 warm-up, lr 1e-4 cosine to 1e-6).
-    metric, topk, clip_quantile
-        The alignment metric (max over layer pairs on the test pairs).
-    text_pooling, image_pooling, batch_size, max_length, dtype, local_files_only, feature_dir
-        Feature extraction, as in :func:`vision_language_study`.
-    device, n_jobs, cache_dir, progress, random_state
-        As in :func:`run_study`; ``random_state`` also seeds the probes and the fine-tuning.
+    probe_lrs, probe_epochs, finetune, finetune_epochs, warmup_epochs, finetune_lr, \
+finetune_min_lr, finetune_batch_size
+        The probes' learning rates and epochs; whether to fine-tune and its schedule.
+    metric, topk, clip_quantile, text_pooling, image_pooling, batch_size, max_length, dtype, \
+local_files_only, feature_dir, device, n_jobs, cache_dir, progress, random_state
+        As in :func:`vision_language_study`; ``random_state`` also seeds the probes and the
+        fine-tuning.
 
     Returns
     -------

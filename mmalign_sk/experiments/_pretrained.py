@@ -19,16 +19,8 @@ _SIZE_TOKEN = re.compile(
 
 
 def model_family(name):
-    """The family of a model name: the name without its size tokens.
-
-    Parameters
-    ----------
-    name : str
-        A Hugging Face name, a timm name (its ``.tag`` is kept) or a folder.
-
-    Returns
-    -------
-    str
+    """The family of a model name (Hugging Face, timm with its ``.tag`` kept, or a folder): the
+    name without its size tokens.
 
     Examples
     --------

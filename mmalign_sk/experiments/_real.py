@@ -7,20 +7,9 @@ import numpy as np
 
 @dataclass(frozen=True)
 class RealDataset:
-    """How a study uses one real dataset.
-
-    Attributes
-    ----------
-    name : str
-    fetcher : str
-        Name of the fetcher in :mod:`mmalign_sk.datasets`.
-    modalities : tuple of str
-        The modalities the studies pair up.
-    encoders : dict
-        Encoder name per modality (see :mod:`mmalign_sk.encoders`).
-    fetch_params : dict
-        Extra arguments of the fetcher (the label task).
-    """
+    """How a study uses one real dataset: the name of its fetcher in :mod:`mmalign_sk.datasets`
+    and its extra arguments (the label task), the modalities the studies pair up, and the
+    encoder of each (see :mod:`mmalign_sk.encoders`)."""
 
     name: str
     fetcher: str

@@ -12,18 +12,9 @@ NO_MATPLOTLIB = "no figures (matplotlib is missing: pip install 'mmalign-sk[plot
 
 @dataclass(frozen=True)
 class Report:
-    """What a study reports beyond its table.
-
-    Attributes
-    ----------
-    sections : list of (str, str)
-        ``(title, markdown)`` blocks of the summary, in order.
-    findings : list of Finding
-    files : dict
-        Extra output files, ``{file name: text}`` (the layer x layer matrices, say).
-    extra : dict
-        Extra JSON-serialisable entries of ``summary.json``.
-    """
+    """What a study reports beyond its table: the summary's ``(title, markdown)`` ``sections``,
+    its ``findings``, extra output ``files`` (``{file name: text}``) and ``extra`` entries of
+    ``summary.json``."""
 
     sections: list
     findings: list

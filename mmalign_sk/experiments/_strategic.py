@@ -1,13 +1,9 @@
 """How strongly should alignment be enforced? (Fang, Zhang & Chan 2025)
 
-The study sweeps the weight lambda of the contrastive alignment loss of
-:class:`~mmalign_sk.estimators.AlignedContrastiveClassifier` (and its temperature) on data
-dominated by redundant, unique or synergistic information, trains every model to convergence
-(early stopping on a validation split, best weights restored, learning rate and weight decay
-chosen on that split for every weight alike; see :mod:`._training`), and records each
-modality's own test accuracy and the alignment of the two encoders. The summary compares every
-weight with independent training (lambda = 0) by paired differences over seeds. One cell is one
-(setting or modality pair, temperature, seed): it sweeps every weight.
+The study sweeps the weight lambda of the contrastive alignment loss (and its temperature) on
+data dominated by redundant, unique or synergistic information, and on real modality pairs; every
+model trains to convergence (see :mod:`._training`). One stage: a cell is one (setting or pair,
+temperature, seed) and sweeps every weight.
 """
 
 import functools
@@ -98,10 +94,8 @@ REAL_PRESETS = {
         n_labelled=ours(None),
         encoder_depth=ours(1),
         batch_size=ours(128),
-        projection_width=ours(64),
-        metrics=ours(("mutual_knn", "cka", "svcca")),
-        topk=ours(10),
-        alignment_samples=ours(1024),
+        **{k: SYNTHETIC_PRESETS["full"][k]
+           for k in ("projection_width", "metrics", "topk", "alignment_samples")},
     ),
     "quick": dict(
         alignment_weights=SYNTHETIC_PRESETS["quick"]["alignment_weights"],
@@ -176,20 +170,13 @@ def _weight_rows(X, y, split, modalities, encoders, seed, temperature, weights, 
         model, info = fit_converged(estimator, X, y, train, val, grid, config.patience)
         acc_a = accuracy_score(y_test, model.predict(X_test, modality=a))
         acc_b = accuracy_score(y_test, model.predict(X_test, modality=b))
-        row = {
-            "alignment_weight": weight,
-            "acc_a": float(acc_a),
-            "acc_b": float(acc_b),
-            "acc_unimodal": float((acc_a + acc_b) / 2),
-            "acc": float(accuracy_score(y_test, model.predict(X_test))),
-            "valid_loss": info["valid_loss"],
-            "valid_acc": info["valid_acc"],
-            "lr": float(info["params"]["lr"]),
-            "weight_decay": float(info["params"]["optimizer__weight_decay"]),
-            "epochs": info["epochs"],
-            "best_epoch": info["best_epoch"],
-            "stopped": info["stopped"],
-        }
+        row = {"alignment_weight": weight, "acc_a": float(acc_a), "acc_b": float(acc_b),
+               "acc_unimodal": float((acc_a + acc_b) / 2),
+               "acc": float(accuracy_score(y_test, model.predict(X_test))),
+               "valid_loss": info["valid_loss"], "valid_acc": info["valid_acc"],
+               "lr": float(info["params"]["lr"]),
+               "weight_decay": float(info["params"]["optimizer__weight_decay"]),
+               **{k: info[k] for k in ("epochs", "best_epoch", "stopped")}}
         row.update({name: float(scorer(model, X_align)) for name, scorer in scorers.items()})
         rows.append(row)
     return rows
@@ -321,35 +308,33 @@ def strategic_alignment_study(*args, **params):
     (``acc_a`` for x1, ``acc_b`` for x2), the fused prediction (``acc``) and the alignment of the
     two encoders (maximum over their layer pairs) on the first ``alignment_samples`` test rows.
 
-    This is ``run_study(STUDIES["strategic"], "full", "synthetic", ...)``: the defaults are the
-    paper's sweep (``STRATEGIC_FULL``, each value tagged in ``SYNTHETIC_PRESETS["full"]``);
-    ``STRATEGIC_QUICK`` is a reduced one.
+    This is ``run_study(STUDIES["strategic"], "full", "synthetic", **params)``: every parameter
+    defaults to the full preset, ``SYNTHETIC_PRESETS["full"]`` (the paper's sweep, and ours where
+    it is silent; ``mmalign reproduce strategic --help`` lists them); ``STRATEGIC_QUICK`` is
+    a reduced one.
 
     Parameters
     ----------
-    settings : sequence of str or dict, default=all of STRATEGIC_SETTINGS
-        Setting names, or a dict ``{name: make_interaction_dataset arguments}``; also the first
-        positional argument.
+    settings : sequence of str or dict
+        Names of :data:`STRATEGIC_SETTINGS`, or ``{name: make_interaction_dataset arguments}``;
+        also the first positional argument.
     alignment_weights : sequence of float
         The lambda grid (>= 0; 0 is independent training); second positional.
-    temperatures : sequence of float, default=(0.1, 0.5, 1.0)
+    temperatures : sequence of float
         InfoNCE temperatures (> 0).
-    seeds : int or sequence of int, default=(0, 1, 2)
-        Replicates: each seed draws its own sample of the setting and initialises the networks;
-        an int n means ``range(n)``.
+    seeds : int or sequence of int
+        Replicates: each draws its own sample and initialises the networks.
     n_train, n_val, n_test : int
         Rows of the training, validation (early stopping and selection) and test parts.
     lr, weight_decay : sequence of float
         AdamW's learning rates and weight decays to choose from on the validation rows.
-    max_epochs : int, default=1000
-        Cap on the epochs of one fit; the table says which fits it ended (``stopped``).
-    patience : int, default=30
-        Epochs without improvement of the validation loss before training stops.
-    depth : int, default=-1
+    max_epochs, patience : int
+        The cap on the epochs of one fit (the table says which fits it ended, ``stopped``), and
+        the epochs without improvement of the validation loss before training stops.
+    depth : int
         Heterogeneity transform of x2 (-1: none).
-    encoder_depth, batch_size, projection_width : int, default=3, 256, 64
-    metrics : sequence of str, default=("mutual_knn", "cka", "svcca")
-    topk, alignment_samples : int, default=10, 1024
+    encoder_depth, batch_size, projection_width, topk, alignment_samples : int
+    metrics : sequence of str
     device, n_jobs, cache_dir, progress, random_state
         As in :func:`run_study` (``random_state`` and the seed seed each sample of data).
 
@@ -358,10 +343,10 @@ def strategic_alignment_study(*args, **params):
     StudyTable
         One row per (setting, temperature, seed, alignment_weight): ``setting``, ``kind``, ``r``
         (None for synergy), ``temperature``, ``seed``, ``alignment_weight``, test ``acc_a``,
-        ``acc_b``, their mean ``acc_unimodal``, fused ``acc``, ``align_<metric>``, and how the
-        model was chosen: ``valid_loss``, ``valid_acc``, ``lr``, ``weight_decay``, ``epochs``,
-        ``best_epoch``, ``stopped`` ("patience" or "max_epochs"); and the exact information of
-        the setting, ``mi_x1_y``, ``mi_x2_y``, ``mi_x1x2_y`` (bits).
+        ``acc_b``, their mean ``acc_unimodal``, fused ``acc``, ``align_<metric>``, how the model
+        was chosen (``valid_loss``, ``valid_acc``, ``lr``, ``weight_decay``, ``epochs``,
+        ``best_epoch``, ``stopped``: "patience" or "max_epochs") and the setting's exact
+        information ``mi_x1_y``, ``mi_x2_y``, ``mi_x1x2_y`` (bits).
 
     See Also
     --------
@@ -396,25 +381,23 @@ def strategic_alignment_study_real(dataset, *args, **params):
 
     Parameters
     ----------
-    dataset : str
-        ``"mosi"``, ``"mosei"``, ``"mustard"``, ``"urfunny"`` or ``"avmnist"``.
-    alignment_weights, temperatures, seeds, lr, weight_decay, max_epochs, patience, \
-encoder_depth, batch_size, projection_width, metrics, topk, alignment_samples, device, n_jobs, \
-cache_dir, progress, random_state
-        As in :func:`strategic_alignment_study` (the seeds initialise the networks only: the
-        data are the dataset's); ``alignment_weights`` is also the second positional argument.
+    dataset : {"mosi", "mosei", "mustard", "urfunny", "avmnist"}
     data_home : str or path-like, optional
     pairs : sequence of (str, str), optional
         Modality pairs; default every pair.
     n_labelled : int, optional
         At most this many samples per split (affect datasets).
+    alignment_weights, temperatures, seeds, lr, weight_decay, max_epochs, patience, \
+encoder_depth, batch_size, projection_width, metrics, topk, alignment_samples, device, n_jobs, \
+cache_dir, progress, random_state
+        As in :func:`strategic_alignment_study` (the seeds initialise the networks only);
+        ``alignment_weights`` is also the second positional argument.
 
     Returns
     -------
     StudyTable
         One row per (pair, temperature, seed, alignment_weight): ``setting`` ("a-b"),
-        ``modality_a``, ``modality_b``, and the columns of :func:`strategic_alignment_study`
-        (test split).
+        ``modality_a``, ``modality_b`` and the columns of :func:`strategic_alignment_study`.
 
     Examples
     --------

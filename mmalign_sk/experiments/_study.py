@@ -58,25 +58,14 @@ def grid(presets, name):
 class Stage:
     """Cells of one kind, run together.
 
-    Attributes
-    ----------
-    name : str
-    cells : list of dict, or callable
-        JSON-serialisable cells; each is its own cache key. A callable ``cells(done)`` builds
-        them from the earlier stages' results (files those wrote, say).
-    compute : callable
-        ``compute(cell, *inputs(cell, done)) -> JSON-serialisable result``; a module-level
-        function (or a :func:`functools.partial` of one) so that worker processes can run it.
-    inputs : callable, optional
-        ``inputs(cell, done) -> tuple`` of extra arguments that are not part of the key (arrays,
-        earlier stages' results: ``done`` maps each finished stage's name to its results, in the
-        order of its cells).
-    large : bool, default=False
-        Large models (pretrained networks): cells run one at a time, on every thread.
-    cached : bool, default=True
-        Store finished cells in the run's cell cache. A stage whose results are files that are
-        their own cache (features written by :func:`~mmalign_sk.features.cached_layer_features`)
-        is not.
+    ``cells`` are JSON-serialisable dicts, each its own cache key (or ``cells(done)`` builds
+    them from earlier stages' results). ``compute(cell, *inputs(cell, done))`` returns a cell's
+    JSON-serialisable result; it is a module-level function (or a partial of one) so that worker
+    processes can run it, while ``inputs`` gives, in this process, what is not part of the key
+    (arrays; ``done`` maps each finished stage's name to its results, in its cells' order).
+    ``large`` stages (pretrained networks) run one cell at a time on every thread; a stage that
+    is not ``cached`` skips the cell cache (its results are files that are their own cache, as
+    :func:`~mmalign_sk.features.cached_layer_features` writes).
     """
 
     name: str
@@ -102,19 +91,11 @@ class Plan:
 class Source:
     """One source of data of a study: the synthetic generator, or a real dataset.
 
-    Attributes
-    ----------
-    name : str
-    help : str
-    presets : dict
-        ``{"full": {parameter: Value}, "quick": {parameter: Value}}``: ``full`` holds every
-        parameter of the source (the paper's settings, and ours where it is silent); ``quick``
-        only what it changes.
-    plan : callable
-        ``plan(params, random_state=..., device=..., cache_dir=..., progress=...) -> Plan``.
-    data : dict
-        Parameters that say where the data are (``data_home``, say) and their defaults: the
-        user's, not a preset's.
+    ``presets`` is ``{"full": {parameter: Value}, "quick": {parameter: Value}}``: ``full`` holds
+    every parameter of the source (the paper's settings, and ours where it is silent), ``quick``
+    what it changes. ``data`` holds the parameters that say where the data are (``data_home``)
+    with their defaults: the user's, not a preset's. ``plan(params, random_state=...,
+    device=..., cache_dir=..., progress=...)`` returns the :class:`Plan`.
     """
 
     name: str
@@ -134,25 +115,12 @@ class Source:
 class Study:
     """A paper's study, described.
 
-    Attributes
-    ----------
-    name : str
-        What ``mmalign reproduce`` calls it.
-    help : str
-    sources : dict
-        ``{name: Source}``; the first is the default.
-    summarize : callable
-        ``summarize(table) -> dict`` with a ``"findings"`` list of
-        :class:`~mmalign_sk.experiments.Finding`, computed from the table alone.
-    report : callable
-        ``report(run, summary) -> Report``: the summary's sections and extra files (pure).
-    figures : callable
-        ``figures(run, summary) -> {file name: matplotlib Figure}`` (needs matplotlib).
-    outputs : tuple of str
-        The files ``mmalign reproduce`` may write (for its help).
-    options : tuple
-        The study's own command-line options: ``(flag, argparse keyword arguments)``, each
-        ``dest`` a parameter of its sources.
+    ``sources`` is ``{name: Source}`` (the first is the default); ``summarize(table)`` returns a
+    dict whose ``"findings"`` are :class:`~mmalign_sk.experiments.Finding`, computed from the
+    table alone; ``report(run, summary)`` the summary's sections and extra files (pure);
+    ``figures(run, summary)`` ``{file name: matplotlib figure}``; ``outputs`` the files
+    ``mmalign reproduce`` may write; ``options`` the study's own command-line options,
+    ``(flag, argparse keyword arguments)`` whose ``dest`` is a parameter of its sources.
     """
 
     name: str

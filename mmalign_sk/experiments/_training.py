@@ -54,22 +54,10 @@ def fit_candidates(estimator, grid, X, y, train, val, scoring="accuracy", n_jobs
 
     This is what :class:`~sklearn.model_selection.GridSearchCV` does on a one-fold
     :class:`~sklearn.model_selection.PredefinedSplit` (train on ``train``, score on ``val``), but
-    the fitted candidates are kept: each is a model in its own right (the winner needs no refit,
-    it was trained on ``train`` alone), and the test rows are never seen.
-
-    Parameters
-    ----------
-    estimator : estimator
-        Cloned for every candidate.
-    grid : dict or list of dict
-        A :class:`~sklearn.model_selection.ParameterGrid` specification.
-    X, y : indexable
-    train, val : array of int
-        Row indices.
-    scoring : str or callable, default="accuracy"
-        As in :func:`~sklearn.metrics.check_scoring`.
-    n_jobs : int, optional
-        Candidates fitted in parallel (joblib).
+    the fitted candidates (clones of ``estimator``, one per point of the
+    :class:`~sklearn.model_selection.ParameterGrid` ``grid``) are kept: each is a model in its own
+    right (the winner needs no refit), and the test rows are never seen. ``scoring`` is as in
+    :func:`~sklearn.metrics.check_scoring`; ``n_jobs`` fits candidates in parallel (joblib).
 
     Returns
     -------

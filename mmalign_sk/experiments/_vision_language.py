@@ -15,12 +15,7 @@ from .._checks import check_int, check_real
 from ._config import check_values
 from ._finding import Finding
 from ._pretrained import (
-    Extraction,
-    check_models,
-    feature_folder,
-    feature_stage,
-    layer_alignment,
-    model_family,
+    Extraction, check_models, feature_folder, feature_stage, layer_alignment, model_family,
 )
 from ._report import HEADLINE, Report
 from ._stats import nan_mean, spearman
@@ -30,44 +25,25 @@ from ._table import StudyTable
 #: The language models of Huh et al. (2024), whose WIT features the emergence paper uses: three
 #: families (BLOOMZ, OpenLLaMA, LLaMA) of growing size.
 TEXT_MODELS_FULL = (
-    "bigscience/bloomz-560m",
-    "bigscience/bloomz-1b1",
-    "bigscience/bloomz-1b7",
-    "bigscience/bloomz-3b",
-    "bigscience/bloomz-7b1",
-    "openlm-research/open_llama_3b",
-    "openlm-research/open_llama_7b",
-    "openlm-research/open_llama_13b",
-    "huggyllama/llama-7b",
-    "huggyllama/llama-13b",
-    "huggyllama/llama-30b",
-    "huggyllama/llama-65b",
+    "bigscience/bloomz-560m", "bigscience/bloomz-1b1", "bigscience/bloomz-1b7",
+    "bigscience/bloomz-3b", "bigscience/bloomz-7b1", "openlm-research/open_llama_3b",
+    "openlm-research/open_llama_7b", "openlm-research/open_llama_13b", "huggyllama/llama-7b",
+    "huggyllama/llama-13b", "huggyllama/llama-30b", "huggyllama/llama-65b",
 )
 #: The timm vision transformers of Huh et al. (2024): ImageNet-21k (AugReg), MAE, DINOv2 and CLIP
 #: families of growing size.
 IMAGE_MODELS_FULL = (
-    "vit_tiny_patch16_224.augreg_in21k",
-    "vit_small_patch16_224.augreg_in21k",
-    "vit_base_patch16_224.augreg_in21k",
-    "vit_large_patch16_224.augreg_in21k",
-    "vit_base_patch16_224.mae",
-    "vit_large_patch16_224.mae",
-    "vit_huge_patch14_224.mae",
-    "vit_small_patch14_dinov2.lvd142m",
-    "vit_base_patch14_dinov2.lvd142m",
-    "vit_large_patch14_dinov2.lvd142m",
-    "vit_giant_patch14_dinov2.lvd142m",
-    "vit_base_patch16_clip_224.laion2b",
-    "vit_large_patch14_clip_224.laion2b",
+    "vit_tiny_patch16_224.augreg_in21k", "vit_small_patch16_224.augreg_in21k",
+    "vit_base_patch16_224.augreg_in21k", "vit_large_patch16_224.augreg_in21k",
+    "vit_base_patch16_224.mae", "vit_large_patch16_224.mae", "vit_huge_patch14_224.mae",
+    "vit_small_patch14_dinov2.lvd142m", "vit_base_patch14_dinov2.lvd142m",
+    "vit_large_patch14_dinov2.lvd142m", "vit_giant_patch14_dinov2.lvd142m",
+    "vit_base_patch16_clip_224.laion2b", "vit_large_patch14_clip_224.laion2b",
     "vit_huge_patch14_clip_224.laion2b",
 )
 #: The smallest of each list: one language family and one vision family, three sizes each.
-TEXT_MODELS_QUICK = ("bigscience/bloomz-560m", "bigscience/bloomz-1b1", "bigscience/bloomz-1b7")
-IMAGE_MODELS_QUICK = (
-    "vit_tiny_patch16_224.augreg_in21k",
-    "vit_small_patch16_224.augreg_in21k",
-    "vit_base_patch16_224.augreg_in21k",
-)
+TEXT_MODELS_QUICK = TEXT_MODELS_FULL[:3]
+IMAGE_MODELS_QUICK = IMAGE_MODELS_FULL[:3]
 
 #: The paper's setting (1024 WIT pairs, mutual kNN with k=10 after clipping at the 0.95 quantile,
 #: max over layer pairs, mean-pooled language features); the number of other captions appended
@@ -436,41 +412,28 @@ def vision_language_study(*args, return_layers=False, **params):
     ----------
     pairs : str, path-like, Bunch or mapping, optional
         A caption table or folder for :func:`~mmalign_sk.datasets.load_image_caption_pairs`, or
-        data with ``X["image"]`` (paths or arrays) and ``X["text"]`` (captions); the first
-        positional argument. None looks in ``data_home/wit``.
-    text_models : sequence of str, default=TEXT_MODELS_FULL
-        Hugging Face model names (downloaded on first use) or ``save_pretrained`` folders; second
-        positional.
-    image_models : sequence of str, default=IMAGE_MODELS_FULL
-        timm model names (downloaded on first use) or ``timm.models.save_for_hf`` folders; third
-        positional.
-    n_samples : int or None, default=1024
+        data with ``X["image"]`` (paths or arrays) and ``X["text"]`` (captions); None looks in
+        ``data_home/wit``. The first positional argument.
+    text_models, image_models : sequence of str
+        Hugging Face names or ``save_pretrained`` folders; timm names or ``save_for_hf``
+        folders (downloaded on first use unless ``local_files_only``); positional too.
+    n_samples : int or None
         Pairs used (drawn with ``random_state``); None keeps all.
-    unique_levels : sequence of int, default=(0, 1, 2, 4)
+    unique_levels : sequence of int
         Numbers of other captions appended to each caption; 0 is the original caption.
-    metric : str, default="mutual_knn"
-    topk : int, default=10
-    clip_quantile : float, default=0.95
-        Outlier clipping before the metric (Huh et al.'s preprocessing).
-    text_pooling : {"mean", "last"}, default="mean"
-    image_pooling : {"mean", "cls"}, default="cls"
-    batch_size : int, default=32
-    max_length : int, default=512
-        Tokens kept per caption.
-    dtype : {"auto", "float32", "float16", "bfloat16"}, default="auto"
-        Precision of the models (half precision needs CUDA).
-    local_files_only : bool, default=False
-        Never download models.
+    metric, topk, clip_quantile
+        The alignment metric (after Huh et al.'s outlier clipping).
+    text_pooling, image_pooling, batch_size, max_length, dtype, local_files_only
+        Feature extraction (:class:`~mmalign_sk.features.PretrainedTextFeatures`,
+        :class:`~mmalign_sk.features.PretrainedImageFeatures`).
     data_home : str or path-like, optional
-        Where ``wit/captions.csv`` is, when ``pairs`` is None.
-    feature_dir : str or path-like, default=None
+    feature_dir : str or path-like, optional
         Feature cache; None uses ``cache_dir/../features`` when ``cache_dir`` is given, else a
         temporary folder removed at the end.
     device, n_jobs, cache_dir, progress, random_state
-        As in :func:`run_study`; ``random_state`` seeds the choice of pairs and the appended
-        captions.
+        As in :func:`run_study`; ``random_state`` seeds the pairs and the appended captions.
     return_layers : bool, default=False
-        Also return each row's layer x layer matrix.
+        Also return each row's layer x layer matrix (``StudyRun.layers``).
 
     Returns
     -------
