@@ -23,7 +23,7 @@ from _environment import machine
 from mmalign_sk.datasets import make_redundancy_dataset
 from mmalign_sk.estimators import UnimodalClassifier
 from mmalign_sk.experiments import EMERGENCE_QUICK
-from mmalign_sk.experiments._common import split_indices
+from mmalign_sk.experiments._training import split_indices
 
 
 def curve(r, depth, encoder_depth, lr, args):

@@ -7,8 +7,8 @@ Sub-commands
 ``mmalign score A.npy B.npy``
     Print every alignment metric (or those given with ``--metric``) between two embedding files.
 ``mmalign reproduce {emergence,strategic,vision-language,mmimdb} [--quick]``
-    Run a paper's study end to end, writing tables and figures and printing a summary
-    (``--text-models`` / ``--image-models`` choose the pretrained models of the last two).
+    Run a paper's study end to end, writing tables and figures and printing a summary; each
+    study's ``--help`` lists its datasets, presets (the paper's values and ours) and outputs.
 """
 
 import argparse
@@ -21,12 +21,6 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-
-# The studies ``mmalign reproduce`` runs (the keys of ``experiments._reproduce.STUDIES``). Named here
-# so that building the parser, ``--help`` and the light sub-commands import neither torch, skorch
-# nor scikit-learn: those load only when a sub-command needs them.
-STUDY_NAMES = ("emergence", "strategic", "vision-language", "mmimdb")
-
 
 class CommandError(Exception):
     """A problem with what the command was asked to do: printed as ``error: ...``, exit status 2."""
@@ -230,30 +224,75 @@ def _cmd_score(args):
 
 def _cmd_reproduce(args):
     from .experiments import reproduce
-    from .experiments._reproduce import STUDY_OPTIONS
+    from .experiments._registry import get_study
 
     _check_device(args.device)
-    given = {"text_models": args.text_models, "image_models": args.image_models,
-             "n_samples": args.n_samples,
-             "local_files_only": True if args.local_files_only else None}
-    given = {k: v for k, v in given.items() if v is not None}
-    unknown = sorted(set(given) - set(STUDY_OPTIONS.get(args.study, ())))
-    if unknown:
-        flags = ", ".join("--" + k.replace("_", "-") for k in unknown)
-        raise CommandError(f"{flags} do(es) not apply to the {args.study} study")
+    study = get_study(args.study)
+    params = {kw["dest"]: getattr(args, kw["dest"]) for _, kw in study.options}
+    params["data_home"] = getattr(args, "data_home", None)
     reproduce(
         args.study,
         out_dir=args.out or f"mmalign_{args.study}",
         quick=args.quick,
         dataset=args.dataset,
-        data_home=args.data_home,
         random_state=args.random_state,
         progress=not args.no_progress,
         device=args.device,
         n_jobs=args.n_jobs,
-        **given,
+        **{k: v for k, v in params.items() if v is not None},
     )
     return 0
+
+
+def _shown(value):
+    if isinstance(value, tuple) and len(value) > 6:
+        return f"({', '.join(map(repr, value[:3]))}, ... {len(value)} values)"
+    return repr(value)
+
+
+def _study_description(study):
+    """A study's help: its datasets, its presets (each value the paper's or ours), its outputs."""
+    lines = [study.help, "", "datasets (--dataset; the first is the default):"]
+    lines += [f"  {src.name}: {src.help}" for src in study.sources.values()]
+    groups = {}
+    for src in study.sources.values():
+        groups.setdefault(id(src.presets), (src.presets, []))[1].append(src.name)
+    lines += ["", "presets (full by default, --quick); [paper]: the paper's value, [ours]: ours"]
+    for presets, names in groups.values():
+        lines.append(f"  {', '.join(names)}:")
+        for name, full in presets["full"].items():
+            line = f"    {name} = {_shown(full.value)} [{full.origin}]"
+            if name in presets["quick"]:
+                quick = presets["quick"][name]
+                line += f"; quick {_shown(quick.value)} [{quick.origin}]"
+            lines.append(line)
+    lines += ["", "outputs (in --out): " + ", ".join(study.outputs)]
+    return "\n".join(lines)
+
+
+def _add_study(studies, study):
+    """``mmalign reproduce STUDY``'s parser, from the study's description."""
+    parser = studies.add_parser(study.name, help=study.help,
+                                description=_study_description(study),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="the quick preset: the paper's experiment made smaller")
+    parser.add_argument("--out", default=None,
+                        help=f"output folder (default mmalign_{study.name}); reruns skip "
+                             "finished cells")
+    parser.add_argument("--dataset", choices=list(study.sources), default=None,
+                        help="the source of data (default: the first listed above)")
+    if any("data_home" in src.data for src in study.sources.values()):
+        parser.add_argument("--data-home", default=None,
+                            help="where real datasets live (default $MMALIGN_DATA)")
+    parser.add_argument("--random-state", type=_seed, default=0, help="seed of the data and splits")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    parser.add_argument("--n-jobs", type=_n_jobs, default=-1,
+                        help="models trained at once, one thread each (default -1: every core)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    for flag, kwargs in study.options:
+        parser.add_argument(flag, **kwargs)
+    parser.set_defaults(func=_cmd_reproduce)
 
 
 def build_parser():
@@ -272,28 +311,15 @@ def build_parser():
     score.add_argument("--json", action="store_true", help="print JSON instead of a table")
     score.set_defaults(func=_cmd_score)
 
-    rep = sub.add_parser("reproduce", help="run a paper's study end to end (tables, figures, summary)")
-    rep.add_argument("study", choices=STUDY_NAMES, help="which paper's study")
-    rep.add_argument("--quick", action="store_true",
-                     help="a reduced grid: about 1 minute (emergence) or 5 (strategic) on a 2-core CPU")
-    rep.add_argument("--out", default=None, help="output folder (default mmalign_STUDY); reruns skip finished cells")
-    rep.add_argument("--dataset", default="synthetic", help="synthetic (default) or a real dataset, e.g. mosei")
-    rep.add_argument("--data-home", default=None, help="where real datasets live (default $MMALIGN_DATA)")
-    rep.add_argument("--random-state", type=_seed, default=0, help="seed of the data and splits")
-    rep.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
-    rep.add_argument("--n-jobs", type=_n_jobs, default=-1,
-                     help="models trained at once, one thread each (default -1: every core)")
-    rep.add_argument("--no-progress", action="store_true", help="no progress bar")
-    rep.add_argument("--text-models", nargs="+", default=None, metavar="MODEL",
-                     help="vision-language, mmimdb: Hugging Face names or save_pretrained folders "
-                          "(default: the preset's, see the docs)")
-    rep.add_argument("--image-models", nargs="+", default=None, metavar="MODEL",
-                     help="vision-language, mmimdb: timm names or save_for_hf folders")
-    rep.add_argument("--n-samples", type=_positive_int, default=None,
-                     help="vision-language: image-caption pairs used (default 1024; quick 256)")
-    rep.add_argument("--local-files-only", action="store_true",
-                     help="vision-language, mmimdb: never download models (use the HF cache)")
-    rep.set_defaults(func=_cmd_reproduce)
+    from .experiments._registry import STUDIES  # the study descriptions: no heavy library
+
+    rep = sub.add_parser("reproduce", help="run a paper's study end to end (tables, figures, summary)",
+                         description="Run a paper's study end to end: its table, summary and "
+                                     "figures in a folder. `mmalign reproduce STUDY --help` lists "
+                                     "the study's datasets, presets and outputs.")
+    studies = rep.add_subparsers(dest="study", required=True, metavar="STUDY")
+    for study in STUDIES.values():
+        _add_study(studies, study)
 
     pair = sub.add_parser("example-pair", help="write an example pair of embedding files")
     pair.add_argument("out_dir", help="folder to write A.npy and B.npy to")

@@ -95,7 +95,8 @@ def test_building_the_parser_imports_no_heavy_library(tmp_path):
     assert _heavy_modules_after("from mmalign_sk.cli import build_parser\nbuild_parser()", tmp_path) == []
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["score", "--help"], ["reproduce", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["score", "--help"], ["reproduce", "--help"],
+                                  ["reproduce", "emergence", "--help"]])
 def test_help_imports_no_heavy_library(argv, tmp_path):
     code = ("import contextlib, io\nfrom mmalign_sk.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
@@ -110,12 +111,32 @@ def test_example_pair_imports_no_heavy_library(tmp_path):
     assert np.load(tmp_path / "A.npy").shape == (20, 32)
 
 
-def test_parser_lists_every_study():
-    from mmalign_sk.cli import STUDY_NAMES, build_parser
-    from mmalign_sk.experiments._reproduce import STUDIES
+def test_parser_lists_every_study_from_the_registry(capsys):
+    from mmalign_sk.cli import build_parser
+    from mmalign_sk.experiments import STUDIES
 
-    assert sorted(STUDY_NAMES) == sorted(STUDIES)
-    assert build_parser().parse_args(["reproduce", "strategic"]).study == "strategic"
+    parser = build_parser()
+    assert parser.parse_args(["reproduce", "strategic"]).study == "strategic"
+    for name, study in STUDIES.items():
+        with pytest.raises(SystemExit):
+            parser.parse_args(["reproduce", name, "--help"])
+        shown = capsys.readouterr().out
+        # the study's own help: its datasets, every preset value with its origin, its outputs
+        assert study.help.split()[0] in shown
+        assert all(f"  {source}: " in shown for source in study.sources)
+        presets = next(iter(study.sources.values())).presets
+        for param, value in presets["full"].items():
+            assert f"    {param} = " in shown and f"[{value.origin}]" in shown
+        assert all(output in shown for output in study.outputs)
+        assert all(flag in shown for flag, _ in study.options)
+
+
+def test_study_options_belong_to_their_study(tmp_path, capsys):
+    # --text-models is a vision-language option: the strategic study refuses it
+    _fails(["reproduce", "strategic", "--text-models", "gpt2"], capsys,
+           "unrecognized arguments: --text-models")
+    _fails(["reproduce", "vision-language", "--dataset", "synthetic"], capsys,
+           "invalid choice: 'synthetic'")
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "abc"])

@@ -7,15 +7,16 @@ and accuracy together and a pooled correlation would be positive whatever the re
 dataset.
 """
 
+import json
+
 import numpy as np
 
-from ._common import mean_by, nan_mean, spearman
-from ._correlation import correlation, grouped_correlation, partial_correlation, spread
+from ._finding import Finding
+from ._report import HEADLINE, Report
+from ._stats import (
+    correlation, grouped_correlation, mean_by, nan_mean, partial_correlation, spearman, spread,
+)
 from ._table import StudyTable
-
-
-def _finding(claim, holds, evidence):
-    return {"finding": claim, "holds": bool(holds), "evidence": evidence}
 
 
 def _alignment_column(table, metric):
@@ -126,7 +127,7 @@ def summarize_emergence(table, metric="mutual_knn"):
         ``partial_spearman`` / ``partial_pearson`` and ``pooled_spearman``; ``by_encoder``
         (one row per (r, depth)): the selected models' alignment with the shallowest encoder,
         the best deeper encoder and the ``gain``; ``findings``: a list of
-        ``{"finding", "holds", "evidence"}``, the paper's findings checked on this table.
+        :class:`~mmalign_sk.experiments.Finding`, the paper's findings checked on this table.
 
     Examples
     --------
@@ -174,17 +175,19 @@ def summarize_emergence(table, metric="mutual_knn"):
 
     findings = []
     rho_u = by_depth["rho_align_uniqueness"]
-    findings.append(_finding(
+    findings.append(Finding(
         "alignment falls as uniqueness grows, at every depth",
         len(rs) > 1 and np.all(rho_u < 0),
         "Spearman rho(uniqueness, alignment) per depth: " + _signed(zip(depths, rho_u)),
+        float(np.max(rho_u)),  # the largest rho: it holds when even that one is negative
     ))
     rho_d = by_r["rho_align_depth"]
     high_rho = [v for r, v in zip(rs, rho_d) if r >= 4] or list(rho_d)
-    findings.append(_finding(
+    findings.append(Finding(
         "greater heterogeneity lowers the alignment that emerges",
         len(depths) > 1 and nan_mean(high_rho) < 0,
         "Spearman rho(depth, alignment) per r: " + _signed(zip(rs, rho_d)),
+        nan_mean(high_rho),
     ))
     findings.append(_recovery_finding(by_encoder, encoders, column))
     findings.append(_performance_finding(performance))
@@ -198,8 +201,8 @@ def _recovery_finding(by_encoder, encoders, column):
              "depths and on average)")
     rows = [row for row in by_encoder if row["r"] >= 6 and row["depth"] >= 1]
     if len(encoders) < 2 or not rows:
-        return _finding(claim, False, "not measured: needs two or more encoder depths, r >= 6 "
-                                      "and a heterogeneity depth >= 1")
+        return Finding(claim, False, "not measured: needs two or more encoder depths, r >= 6 "
+                                     "and a heterogeneity depth >= 1")
     gains = np.array([row["gain"] for row in rows])
     holds = np.mean(gains > 0) > 0.5 and gains.mean() > 0
     base = f"align_encoder_{encoders[0]}"
@@ -209,7 +212,7 @@ def _recovery_finding(by_encoder, encoders, column):
                     f"{row['align_best_deeper']:.3f} ({row['best_deeper_encoder']})"
                     for row in rows)
                 + f"; gain > 0 at {int(np.sum(gains > 0))} of {len(gains)}, mean {gains.mean():+.3f}")
-    return _finding(claim, holds, evidence)
+    return Finding(claim, holds, evidence, gains.mean())
 
 
 def _performance_finding(performance):
@@ -230,18 +233,19 @@ def _performance_finding(performance):
         f"partial Spearman controlling for heterogeneity depth: {per('partial_spearman')}",
         f"pooled over depths (confounded by heterogeneity): {per('pooled_spearman')}",
     ])
-    return _finding(
+    return Finding(
         "alignment predicts performance when redundancy dominates (mean within-cell rho >= 0.5 "
         "over r >= 6), weakly or not at all when uniqueness dominates (mean within-cell "
         "rho < 0.5 over r <= 2)",
         holds,
         evidence,
+        nan_mean(top) if top else None,
     )
 
 
 def summarize_emergence_real(table, metric="mutual_knn"):
-    """Per dataset and modality pair: mean accuracies and alignment, and the correlation of
-    alignment and accuracy of modality b across the pair's models.
+    """Per dataset and modality pair: mean accuracies and alignment, the correlation of alignment
+    and accuracy of modality b across the pair's models, and the finding.
 
     The cell is one dataset and one modality pair; its models are the encoder depths x seeds x
     the validation grid's candidates of :func:`emergence_study_real`.
@@ -255,10 +259,12 @@ def summarize_emergence_real(table, metric="mutual_knn"):
 
     Returns
     -------
-    StudyTable
-        One row per (dataset, modality_a, modality_b): ``dataset`` (when the table has it),
-        ``pair``, ``n_models``, the mean ``acc_a``, ``acc_b`` and ``align_<metric>``, and the
-        ``spearman`` and ``pearson`` correlation of alignment and ``acc_b`` over the models.
+    summary : dict
+        ``by_pair`` (StudyTable, one row per (dataset, modality_a, modality_b)): ``dataset``
+        (when the table has it), ``pair``, ``n_models``, the mean ``acc_a``, ``acc_b`` and
+        ``align_<metric>``, and the ``spearman`` and ``pearson`` correlation of alignment and
+        ``acc_b`` over the models; ``findings``: whether alignment and accuracy rise together
+        within the pairs (mean Spearman rho over the pairs > 0).
 
     Examples
     --------
@@ -266,8 +272,11 @@ def summarize_emergence_real(table, metric="mutual_knn"):
     >>> rows = [dict(modality_a="text", modality_b="vision", encoder_depth=d, acc_a=0.7,
     ...              acc_b=0.5 + d / 10, align_mutual_knn=0.1 * d ** 2) for d in (1, 2, 3)]
     >>> summary = summarize_emergence_real(StudyTable(rows))
-    >>> summary["pair"].tolist(), float(summary["spearman"][0]), round(float(summary["pearson"][0]), 3)
+    >>> by_pair = summary["by_pair"]
+    >>> by_pair["pair"].tolist(), float(by_pair["spearman"][0]), round(float(by_pair["pearson"][0]), 3)
     (['text-vision'], 1.0, 0.99)
+    >>> summary["findings"][0].holds
+    True
     """
     column = _alignment_column(table, metric)
     keys = ("dataset", "modality_a", "modality_b") if "dataset" in table.columns else (
@@ -281,4 +290,90 @@ def summarize_emergence_real(table, metric="mutual_knn"):
                     **{c: means[c][key] for c in means},
                     "spearman": spearman_rho, "pearson": rho["pearson"][key][0]})
         out.append(row)
-    return StudyTable(out)
+    by_pair = StudyTable(out)
+    mean_rho = nan_mean(by_pair["spearman"])
+    finding = Finding(
+        "alignment predicts performance on real data: across each modality pair's models, "
+        "alignment and the accuracy of modality b rise together (mean Spearman rho over the "
+        "pairs > 0)",
+        mean_rho > 0,
+        "Spearman rho(alignment, accuracy of b) per pair: " + ", ".join(
+            f"{row['pair']}: {row['spearman']:+.2f} ({row['n_models']} models)" for row in out),
+        mean_rho,
+    )
+    return {"by_pair": by_pair, "findings": [finding]}
+
+
+def summarize_emergence_any(table, metric=HEADLINE):
+    """:func:`summarize_emergence` for a synthetic table (one with ``r``), else
+    :func:`summarize_emergence_real`."""
+    if "r" in table.columns:
+        return summarize_emergence(table, metric)
+    return summarize_emergence_real(table, metric)
+
+
+# ------------------------------------------------------------------------------ the report
+def emergence_report(run, summary):
+    """The summary's sections and ``layerwise.json`` (every row with its layer x layer matrices)."""
+    table = run.table
+    layerwise = json.dumps([{**row, "layers": run.layers[i]}
+                            for i, row in enumerate(table.records)]) + "\n"
+    if "r" not in table.columns:
+        sections = [(f"{run.source}: alignment and accuracy per modality pair, correlated across "
+                     "each pair's models", summary["by_pair"].to_markdown())]
+    else:
+        sections = [
+            ("Alignment by redundancy (mutual kNN, max over layer pairs; validated models)",
+             summary["by_redundancy"].to_markdown()),
+            ("Alignment by heterogeneity depth (validated models)",
+             summary["by_depth"].to_markdown()),
+            ("Alignment vs accuracy of x2 within each (r, depth) cell, across its models "
+             "(encoder depths x seeds x validation-grid candidates)",
+             summary["by_cell"].to_markdown()),
+            ("Within-cell correlation per r (mean and sd over depths), partial correlation "
+             "controlling for depth, and the pooled one for contrast",
+             summary["performance"].to_markdown()),
+        ]
+    return Report(sections, summary["findings"], files={"layerwise.json": layerwise})
+
+
+def emergence_figures(run, summary):
+    """``{file name: figure}``: alignment against uniqueness, heterogeneity and performance, and
+    one cell's layer x layer heatmap."""
+    from . import _figures
+
+    table, layers = run.table, run.layers
+    column, ylabel = f"align_{HEADLINE}", f"{HEADLINE} (max over layers)"
+    if "r" not in table.columns:
+        with_pairs = StudyTable([{**r, "pair": f"{r['modality_a']}-{r['modality_b']}"}
+                                 for r in table])
+        row = table.records[-1]
+        return {
+            "alignment_vs_performance.png": _figures.scatter(
+                with_pairs, column, "acc_b", "pair", HEADLINE, "test accuracy of modality b",
+                f"{run.source}: performance vs alignment")[0],
+            "layerwise_heatmap.png": _figures.layer_heatmap(
+                layers[len(table) - 1][HEADLINE], HEADLINE, row["modality_a"],
+                row["modality_b"], f"{run.source}, encoder depth {row['encoder_depth']}")[0],
+        }
+    chosen = [i for i, row in enumerate(table) if row.get("selected", True)]
+    selected = StudyTable([table.records[i] for i in chosen], columns=table.columns)
+    # the most redundant, least heterogeneous cell with the deepest x2 encoder
+    pick = max(chosen, key=lambda i: (table.records[i]["r"], -table.records[i]["depth"],
+                                      table.records[i]["encoder_depth"]))
+    row = table.records[pick]
+    return {
+        "alignment_vs_uniqueness.png": _figures.scatter(
+            selected, "uniqueness", column, "depth", "uniqueness (8 - r)", ylabel,
+            "alignment vs uniqueness, by depth")[0],
+        "alignment_vs_heterogeneity.png": _figures.scatter(
+            selected, "depth", column, "r", "heterogeneity depth", ylabel,
+            "alignment vs heterogeneity, by r")[0],
+        # every model, one panel per r, one colour (and one within-cell rho) per depth
+        "alignment_vs_performance.png": _figures.scatter_panels(
+            table, column, "acc_b", "r", "depth", HEADLINE, "test accuracy of x2",
+            "r = {}: colour = heterogeneity depth")[0],
+        "layerwise_heatmap.png": _figures.layer_heatmap(
+            layers[pick][HEADLINE], HEADLINE, "x1", "x2",
+            f"r={row['r']}, depth={row['depth']}, x2 encoder depth {row['encoder_depth']}")[0],
+    }

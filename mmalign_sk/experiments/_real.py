@@ -4,25 +4,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import datasets
-
 
 @dataclass(frozen=True)
 class RealDataset:
-    """How a study uses one real dataset.
-
-    Attributes
-    ----------
-    name : str
-    fetcher : str
-        Name of the fetcher in :mod:`mmalign_sk.datasets`.
-    modalities : tuple of str
-        The modalities the studies pair up.
-    encoders : dict
-        Encoder name per modality (see :mod:`mmalign_sk.encoders`).
-    fetch_params : dict
-        Extra arguments of the fetcher (the label task).
-    """
+    """How a study uses one real dataset: the name of its fetcher in :mod:`mmalign_sk.datasets`
+    and its extra arguments (the label task), the modalities the studies pair up, and the
+    encoder of each (see :mod:`mmalign_sk.encoders`)."""
 
     name: str
     fetcher: str
@@ -88,7 +75,7 @@ def load_real_dataset(name, data_home=None, n_labelled=None, random_state=0):
     """
     if name not in REAL_DATASETS:
         raise ValueError(
-            f"dataset must be 'synthetic' or one of {sorted(REAL_DATASETS)}; got {name!r}."
+            f"dataset must be one of {sorted(REAL_DATASETS)}; got {name!r}."
         )
     spec = REAL_DATASETS[name]
     params = dict(spec.fetch_params)
@@ -98,6 +85,8 @@ def load_real_dataset(name, data_home=None, n_labelled=None, random_state=0):
                 f"n_labelled applies to the affect datasets only; got dataset={name!r}."
             )
         params.update(n_labelled=n_labelled, random_state=random_state)
+    from .. import datasets
+
     fetch = getattr(datasets, spec.fetcher)
     data = fetch(data_home=data_home, subset="all", modalities=spec.modalities, **params)
     split = np.asarray(data.split)
@@ -108,3 +97,16 @@ def load_real_dataset(name, data_home=None, n_labelled=None, random_state=0):
         if len(data[part]) == 0:
             raise ValueError(f"the {part} split of {name} is empty; the studies need all three.")
     return spec, data
+
+
+def check_pairs(pairs, modalities):
+    """Modality pairs as tuples (default: every pair in the order of ``modalities``)."""
+    if pairs is None:
+        return [(a, b) for i, a in enumerate(modalities) for b in modalities[i + 1 :]]
+    pairs = [tuple(p) for p in pairs]
+    for pair in pairs:
+        if len(pair) != 2 or pair[0] == pair[1] or not set(pair) <= set(modalities):
+            raise ValueError(
+                f"pairs must hold pairs of distinct modalities among {list(modalities)}; got {pair!r}."
+            )
+    return pairs

@@ -18,7 +18,13 @@ from joblib import Parallel, delayed, effective_n_jobs
 from .._checks import check_int
 from ..estimators._threads import torch_threads
 from ._cache import ResultCache
-from ._common import progress_bar
+
+
+def progress_bar(total, desc, enabled):
+    """A tqdm bar over ``total`` study cells (a silent stand-in when ``enabled`` is False)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="cell", disable=not enabled, dynamic_ncols=True)
 
 
 @contextmanager

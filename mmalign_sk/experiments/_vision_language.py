@@ -1,111 +1,81 @@
 """Alignment of language models with vision models on image-caption pairs (Huh et al. 2024), and
-how captions that carry information the image does not hold lower it (Tjandrasuwita et al. 2025)."""
+how captions that carry information the image does not hold lower it (Tjandrasuwita et al. 2025).
 
-import functools
+Two stages: the features of every layer of every model (one model at a time, cached on disk), then
+the layer x layer alignment of every (language model, vision model, caption level).
+"""
+
 import json
 import os
-import re
 from pathlib import Path
 
 import numpy as np
 
 from .._checks import check_int, check_real
-from ..features import PretrainedImageFeatures, PretrainedTextFeatures, cached_layer_features
-from ..features import load_cached_layer_features
-from ..metrics import layerwise_alignment
-from ._cache import ResultCache
-from ._common import check_values, nan_mean, spearman
-from ._runner import run_cells
+from ._config import check_values
+from ._finding import Finding
+from ._pretrained import (
+    Extraction, check_models, feature_folder, feature_stage, layer_alignment, model_family,
+)
+from ._report import HEADLINE, Report
+from ._stats import nan_mean, spearman
+from ._study import Plan, Source, Stage, Study, grid, ours, paper, positional, run_study
 from ._table import StudyTable
 
 #: The language models of Huh et al. (2024), whose WIT features the emergence paper uses: three
 #: families (BLOOMZ, OpenLLaMA, LLaMA) of growing size.
 TEXT_MODELS_FULL = (
-    "bigscience/bloomz-560m",
-    "bigscience/bloomz-1b1",
-    "bigscience/bloomz-1b7",
-    "bigscience/bloomz-3b",
-    "bigscience/bloomz-7b1",
-    "openlm-research/open_llama_3b",
-    "openlm-research/open_llama_7b",
-    "openlm-research/open_llama_13b",
-    "huggyllama/llama-7b",
-    "huggyllama/llama-13b",
-    "huggyllama/llama-30b",
-    "huggyllama/llama-65b",
+    "bigscience/bloomz-560m", "bigscience/bloomz-1b1", "bigscience/bloomz-1b7",
+    "bigscience/bloomz-3b", "bigscience/bloomz-7b1", "openlm-research/open_llama_3b",
+    "openlm-research/open_llama_7b", "openlm-research/open_llama_13b", "huggyllama/llama-7b",
+    "huggyllama/llama-13b", "huggyllama/llama-30b", "huggyllama/llama-65b",
 )
 #: The timm vision transformers of Huh et al. (2024): ImageNet-21k (AugReg), MAE, DINOv2 and CLIP
 #: families of growing size.
 IMAGE_MODELS_FULL = (
-    "vit_tiny_patch16_224.augreg_in21k",
-    "vit_small_patch16_224.augreg_in21k",
-    "vit_base_patch16_224.augreg_in21k",
-    "vit_large_patch16_224.augreg_in21k",
-    "vit_base_patch16_224.mae",
-    "vit_large_patch16_224.mae",
-    "vit_huge_patch14_224.mae",
-    "vit_small_patch14_dinov2.lvd142m",
-    "vit_base_patch14_dinov2.lvd142m",
-    "vit_large_patch14_dinov2.lvd142m",
-    "vit_giant_patch14_dinov2.lvd142m",
-    "vit_base_patch16_clip_224.laion2b",
-    "vit_large_patch14_clip_224.laion2b",
+    "vit_tiny_patch16_224.augreg_in21k", "vit_small_patch16_224.augreg_in21k",
+    "vit_base_patch16_224.augreg_in21k", "vit_large_patch16_224.augreg_in21k",
+    "vit_base_patch16_224.mae", "vit_large_patch16_224.mae", "vit_huge_patch14_224.mae",
+    "vit_small_patch14_dinov2.lvd142m", "vit_base_patch14_dinov2.lvd142m",
+    "vit_large_patch14_dinov2.lvd142m", "vit_giant_patch14_dinov2.lvd142m",
+    "vit_base_patch16_clip_224.laion2b", "vit_large_patch14_clip_224.laion2b",
     "vit_huge_patch14_clip_224.laion2b",
 )
 #: The smallest of each list: one language family and one vision family, three sizes each.
-TEXT_MODELS_QUICK = ("bigscience/bloomz-560m", "bigscience/bloomz-1b1", "bigscience/bloomz-1b7")
-IMAGE_MODELS_QUICK = (
-    "vit_tiny_patch16_224.augreg_in21k",
-    "vit_small_patch16_224.augreg_in21k",
-    "vit_base_patch16_224.augreg_in21k",
-)
+TEXT_MODELS_QUICK = TEXT_MODELS_FULL[:3]
+IMAGE_MODELS_QUICK = IMAGE_MODELS_FULL[:3]
 
 #: The paper's setting (1024 WIT pairs, mutual kNN with k=10 after clipping at the 0.95 quantile,
-#: max over layer pairs); the number of other captions appended to each caption (0 = original)
-#: is ours.
-VISION_LANGUAGE_FULL = {
-    "text_models": TEXT_MODELS_FULL,
-    "image_models": IMAGE_MODELS_FULL,
-    "n_samples": 1024,
-    "unique_levels": (0, 1, 2, 4),
+#: max over layer pairs, mean-pooled language features); the number of other captions appended
+#: to each caption (0 = original) and the extraction settings are ours.
+PRESETS = {
+    "full": dict(
+        text_models=paper(TEXT_MODELS_FULL),
+        image_models=paper(IMAGE_MODELS_FULL),
+        n_samples=paper(1024),
+        unique_levels=ours((0, 1, 2, 4)),
+        metric=paper("mutual_knn"),
+        topk=paper(10),
+        clip_quantile=paper(0.95),
+        text_pooling=paper("mean"),
+        image_pooling=ours("cls"),
+        batch_size=ours(32),
+        max_length=ours(512),
+        dtype=ours("auto"),
+        local_files_only=ours(False),
+    ),
+    # the smallest models, 256 pairs, two uniqueness levels
+    "quick": dict(
+        text_models=ours(TEXT_MODELS_QUICK),
+        image_models=ours(IMAGE_MODELS_QUICK),
+        n_samples=ours(256),
+        unique_levels=ours((0, 2)),
+    ),
 }
-#: Smaller: the smallest models, 256 pairs, two uniqueness levels.
-VISION_LANGUAGE_QUICK = {
-    "text_models": TEXT_MODELS_QUICK,
-    "image_models": IMAGE_MODELS_QUICK,
-    "n_samples": 256,
-    "unique_levels": (0, 2),
-}
+VISION_LANGUAGE_FULL = grid(PRESETS, "full")
+VISION_LANGUAGE_QUICK = grid(PRESETS, "quick")
 
-_SIZE_TOKEN = re.compile(
-    r"^(\d+(\.\d+)?[mbk]\d*|tiny|small|base|large|huge|giant|gigantic|patch\d+|\d+)$", re.I
-)
-
-
-def model_family(name):
-    """The family of a model name: the name without its size tokens.
-
-    Parameters
-    ----------
-    name : str
-        A Hugging Face name, a timm name (its ``.tag`` is kept) or a folder.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> from mmalign_sk.experiments import model_family
-    >>> model_family("bigscience/bloomz-1b7"), model_family("huggyllama/llama-65b")
-    ('bloomz', 'llama')
-    >>> model_family("vit_base_patch16_224.augreg_in21k")
-    'vit.augreg_in21k'
-    """
-    base = os.path.basename(os.path.normpath(str(name).split(":", 1)[-1]))
-    stem, dot, tag = base.partition(".")
-    tokens = [t for t in re.split(r"[-_]", stem) if t and not _SIZE_TOKEN.match(t)]
-    return "_".join(tokens or [stem]) + (dot + tag if dot else "")
+_CAPTION_TABLES = ("captions.csv", "captions.jsonl", "captions.parquet")
 
 
 def extend_captions(captions, n_extra, random_state=None):
@@ -150,71 +120,6 @@ def extend_captions(captions, n_extra, random_state=None):
     return out
 
 
-def _check_models(models, name):
-    def check(value, n):
-        if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
-            raise TypeError(f"{n} must hold model names or folders (str); got {value!r}.")
-        return os.fspath(value)
-
-    models = check_values(models, name, check)
-    if len(set(models)) != len(models):
-        raise ValueError(f"{name} must not repeat a model; got {models}.")
-    return models
-
-
-def _text_extractor(name, settings):
-    return PretrainedTextFeatures(
-        name, pooling=settings["text_pooling"], batch_size=settings["batch_size"],
-        max_length=settings["max_length"], device=settings["device"], dtype=settings["dtype"],
-        local_files_only=settings["local_files_only"],
-    )
-
-
-def _image_extractor(name, settings):
-    return PretrainedImageFeatures(
-        name, pooling=settings["image_pooling"], batch_size=settings["batch_size"],
-        device=settings["device"], dtype=settings["dtype"],
-        local_files_only=settings["local_files_only"],
-    )
-
-
-def _cell(cell):
-    """One (text model, image model, uniqueness level): layer x layer alignment of their cached
-    features, and the maximum over layer pairs."""
-    text = load_cached_layer_features(cell["text_features"])
-    image = load_cached_layer_features(cell["image_features"])
-    params = {"topk": cell["topk"], "clip_quantile": cell["clip_quantile"],
-              "device": cell.get("device", "auto")}
-    result = layerwise_alignment([np.array(a) for a in text.layers],
-                                 [np.array(a) for a in image.layers], cell["metric"], **params)
-    i, j = result.argmax
-    return {"alignment": result.max, "layer_text": i, "layer_image": j,
-            "n_layers_text": len(text.layers), "n_layers_image": len(image.layers),
-            "layers": result.scores.tolist()}
-
-
-def _with_device(key, device, compute):
-    return compute(key if device is None else {**key, "device": device})
-
-
-def _run_cells(cells, compute, *, cache=None, n_jobs=None, progress=True, desc="study",
-               one_thread=True):
-    """:func:`~mmalign_sk.experiments._runner.run_cells` over cells whose ``"device"`` (where a
-    cell runs, not what it computes) is left out of their cache keys."""
-    keys = [{k: v for k, v in cell.items() if k != "device"} for cell in cells]
-    devices = {json.dumps(key, sort_keys=True): cell.get("device") for key, cell in zip(keys, cells)}
-    return run_cells(
-        keys,
-        functools.partial(_with_device, compute=compute),
-        inputs=lambda key: (devices[json.dumps(key, sort_keys=True)],),
-        cache=cache,
-        n_jobs=n_jobs,
-        progress=progress,
-        desc=desc,
-        one_thread=one_thread,
-    )
-
-
 def _load_pairs(pairs, n_samples, random_state):
     from ..datasets import load_image_caption_pairs
 
@@ -240,150 +145,84 @@ def _load_pairs(pairs, n_samples, random_state):
     return images, texts
 
 
-def vision_language_study(
-    pairs,
-    text_models=TEXT_MODELS_QUICK,
-    image_models=IMAGE_MODELS_QUICK,
-    *,
-    n_samples=1024,
-    unique_levels=(0, 1, 2, 4),
-    metric="mutual_knn",
-    topk=10,
-    clip_quantile=0.95,
-    text_pooling="mean",
-    image_pooling="cls",
-    batch_size=32,
-    max_length=512,
-    device="auto",
-    dtype="auto",
-    local_files_only=False,
-    feature_dir=None,
-    cache_dir=None,
-    n_jobs=None,
-    progress=True,
-    random_state=0,
-    return_layers=False,
-):
-    """Alignment of every language model with every vision model on image-caption pairs.
+def _caption_folder(data_home):
+    """``<data_home>/wit``, or ``data_home`` itself when it holds the caption table."""
+    from ..datasets import get_data_home
 
-    For each model the pooled features of every layer are computed once (in batches, on CUDA
-    when present) and cached on disk (:func:`~mmalign_sk.features.cached_layer_features`); each
-    (text model, image model) pair is then scored layer x layer with ``metric`` and summarised by
-    the maximum over layer pairs, as in Huh et al. (2024). The caption-uniqueness experiment
-    repeats this with each caption followed by ``m`` other captions (:func:`extend_captions`) for
-    ``m`` in ``unique_levels``: text the image does not hold.
+    home = Path(get_data_home(data_home))
+    for folder in (home / "wit", home):
+        if any((folder / t).is_file() for t in _CAPTION_TABLES):
+            return folder
+    raise FileNotFoundError(
+        f"no caption table ({', '.join(_CAPTION_TABLES)}) in {home / 'wit'} or {home}. Export "
+        "the image-caption pairs (e.g. 1024 pairs of WIT, as Huh et al. 2024) to "
+        f"{home / 'wit'}/captions.csv with columns image (path relative to the table) and caption."
+    )
 
-    Parameters
-    ----------
-    pairs : str, path-like, Bunch or mapping
-        A caption table or folder for :func:`~mmalign_sk.datasets.load_image_caption_pairs`, or
-        data with ``X["image"]`` (paths or arrays) and ``X["text"]`` (captions).
-    text_models : sequence of str, default=TEXT_MODELS_QUICK
-        Hugging Face model names (downloaded on first use) or ``save_pretrained`` folders.
-    image_models : sequence of str, default=IMAGE_MODELS_QUICK
-        timm model names (downloaded on first use) or ``timm.models.save_for_hf`` folders.
-    n_samples : int or None, default=1024
-        Pairs used (drawn with ``random_state``); None keeps all.
-    unique_levels : sequence of int, default=(0, 1, 2, 4)
-        Numbers of other captions appended to each caption; 0 is the original caption.
-    metric : str, default="mutual_knn"
-    topk : int, default=10
-    clip_quantile : float, default=0.95
-        Outlier clipping before the metric (Huh et al.'s preprocessing).
-    text_pooling : {"mean", "last"}, default="mean"
-    image_pooling : {"mean", "cls"}, default="cls"
-    batch_size : int, default=32
-    max_length : int, default=512
-        Tokens kept per caption.
-    device : str, default="auto"
-    dtype : {"auto", "float32", "float16", "bfloat16"}, default="auto"
-        Precision of the models (half precision needs CUDA).
-    local_files_only : bool, default=False
-        Never download models.
-    feature_dir : str or path-like, default=None
-        Feature cache; None uses ``cache_dir/../features`` when ``cache_dir`` is given, else a
-        temporary folder removed at the end.
-    cache_dir : str or path-like, default=None
-        Finished alignment cells (one JSON each), skipped when rerun.
-    n_jobs : int, default=None
-        Parallel alignment cells.
-    progress : bool, default=True
-    random_state : int, default=0
-        Seeds the choice of pairs and the appended captions.
-    return_layers : bool, default=False
-        Also return each row's layer x layer matrix.
 
-    Returns
-    -------
-    table : StudyTable
-        One row per (text model, image model, level): ``text_model``, ``image_model``,
-        ``text_family``, ``image_family``, ``text_params``, ``image_params``, ``unique_captions``,
-        ``alignment`` (max over layer pairs), ``layer_text``, ``layer_image`` and the layer counts.
-    layers : list of list, only with ``return_layers``
+def _alignment_cell(cell, device):
+    """One (text model, image model, uniqueness level): layer x layer alignment of their cached
+    features, and the maximum over layer pairs."""
+    from ..features import load_cached_layer_features
 
-    Examples
-    --------
-    >>> from mmalign_sk.experiments import vision_language_study
-    >>> table = vision_language_study("wit/", n_samples=1024)  # doctest: +SKIP
-    """
-    import tempfile
+    text = load_cached_layer_features(cell["text_features"])
+    image = load_cached_layer_features(cell["image_features"])
+    result = layer_alignment(text.layers, image.layers, cell, device)
+    i, j = result.argmax
+    return {"alignment": result.max, "layer_text": i, "layer_image": j,
+            "n_layers_text": len(text.layers), "n_layers_image": len(image.layers),
+            "layers": result.scores.tolist()}
 
-    text_models = _check_models(text_models, "text_models")
-    image_models = _check_models(image_models, "image_models")
-    levels = sorted(set(check_values(unique_levels, "unique_levels",
+
+def _plan(params, random_state, device, cache_dir=None, progress=False, **run):
+    text_models = check_models(params["text_models"], "text_models")
+    image_models = check_models(params["image_models"], "image_models")
+    levels = sorted(set(check_values(params["unique_levels"], "unique_levels",
                                      lambda v, n: check_int(v, n, 0))))
+    n_samples = params["n_samples"]
     n_samples = None if n_samples is None else check_int(n_samples, "n_samples", 2)
-    topk = check_int(topk, "topk", 1)
+    topk = check_int(params["topk"], "topk", 1)
+    clip_quantile = params["clip_quantile"]
     clip_quantile = None if clip_quantile is None else check_real(
         clip_quantile, "clip_quantile", 0, 1, low_inclusive=False)
+    extraction = Extraction.from_params(params)
+    pairs = params["pairs"] if params["pairs"] is not None else _caption_folder(
+        params["data_home"])
     images, texts = _load_pairs(pairs, n_samples, random_state)
     if topk >= len(texts):
         raise ValueError(
             f"topk must be smaller than the number of pairs ({len(texts)}); got {topk}.")
-    settings = {"text_pooling": text_pooling, "image_pooling": image_pooling,
-                "batch_size": check_int(batch_size, "batch_size", 1),
-                "max_length": check_int(max_length, "max_length", 1), "device": device,
-                "dtype": dtype, "local_files_only": bool(local_files_only)}
-    cleanup = None
-    if feature_dir is None:
-        if cache_dir is not None:
-            feature_dir = Path(cache_dir).expanduser().parent / "features"
-        else:
-            cleanup = tempfile.TemporaryDirectory(prefix="mmalign_features_")
-            feature_dir = cleanup.name
-    try:
-        captions = {m: extend_captions(texts, m, random_state) for m in levels}
-        image_feats = {}
-        for name in image_models:  # one model at a time: computed, written, released
-            image_feats[name] = cached_layer_features(_image_extractor(name, settings), images,
-                                                      feature_dir, progress=progress)
-        text_feats = {}
-        for name in text_models:
-            for m in levels:
-                text_feats[name, m] = cached_layer_features(
-                    _text_extractor(name, settings), captions[m], feature_dir, progress=progress)
-        cells, rows = [], []
-        for t in text_models:
-            for v in image_models:
-                for m in levels:
-                    cells.append({"text_features": str(text_feats[t, m].path),
-                                  "image_features": str(image_feats[v].path), "metric": metric,
-                                  "topk": topk, "clip_quantile": clip_quantile, "device": device})
-                    rows.append({"text_model": t, "image_model": v, "text_family": model_family(t),
-                                 "image_family": model_family(v),
-                                 "text_params": text_feats[t, m].n_parameters,
-                                 "image_params": image_feats[v].n_parameters,
-                                 "unique_captions": m, "n_samples": len(texts)})
-        results = _run_cells(cells, _cell, cache=ResultCache(cache_dir), n_jobs=n_jobs,
-                             progress=progress, desc="vision-language")
-    finally:
-        if cleanup is not None:
-            cleanup.cleanup()
-    table = StudyTable([{**row, **{k: v for k, v in res.items() if k != "layers"}}
-                        for row, res in zip(rows, results)])
-    if return_layers:
-        return table, [res["layers"] for res in results]
-    return table
+    captions = {m: extend_captions(texts, m, random_state) for m in levels}
+    # one model at a time: computed, written, released
+    jobs = [("image", v, "images", images) for v in image_models]
+    jobs += [("text", t, m, captions[m]) for t in text_models for m in levels]
+    folder, cleanup = feature_folder(params["feature_dir"], cache_dir)
+    features = feature_stage("features", jobs, extraction, folder, device, progress)
+    index = {(c["kind"], c["model"], c["data"]): i for i, c in enumerate(features.cells)}
+    combos = [(t, v, m) for t in text_models for v in image_models for m in levels]
+
+    def feature(done, kind, model, data):
+        return done["features"][index[kind, model, data]]
+
+    def cells(done):
+        return [{"text_features": feature(done, "text", t, m)["path"],
+                 "image_features": feature(done, "image", v, "images")["path"],
+                 "metric": params["metric"], "topk": topk, "clip_quantile": clip_quantile}
+                for t, v, m in combos]
+
+    def table(done):
+        rows = []
+        for (t, v, m), res in zip(combos, done["alignment"]):
+            rows.append({"text_model": t, "image_model": v, "text_family": model_family(t),
+                         "image_family": model_family(v),
+                         "text_params": feature(done, "text", t, m)["n_parameters"],
+                         "image_params": feature(done, "image", v, "images")["n_parameters"],
+                         "unique_captions": m, "n_samples": len(texts),
+                         **{k: x for k, x in res.items() if k != "layers"}})
+        return StudyTable(rows), [res["layers"] for res in done["alignment"]]
+
+    alignment = Stage("alignment", cells, _alignment_cell, inputs=lambda cell, done: (device,))
+    return Plan(stages=(features, alignment), table=table, cleanup=cleanup)
 
 
 def _by_family_scaling(table, size, family, other):
@@ -423,7 +262,7 @@ def summarize_vision_language(table):
     summary : dict
         ``by_model`` (StudyTable: mean alignment of each text model over the image models, at the
         original captions), ``by_level`` (mean alignment per number of appended captions) and
-        ``findings`` (list of ``{finding, holds, evidence}``).
+        ``findings`` (list of :class:`~mmalign_sk.experiments.Finding`).
 
     Examples
     --------
@@ -432,7 +271,7 @@ def summarize_vision_language(table):
     ...          "image_family": "vit", "text_params": p, "image_params": 1,
     ...          "unique_captions": m, "alignment": a - 0.1 * m}
     ...         for t, p, a in (("lm-s", 1e8, 0.2), ("lm-l", 1e9, 0.3)) for m in (0, 2)]
-    >>> [f["holds"] for f in summarize_vision_language(StudyTable(rows))["findings"]]
+    >>> [f.holds for f in summarize_vision_language(StudyTable(rows))["findings"]]
     [True, True]
     """
     base = table.filter(unique_captions=min(table["unique_captions"].tolist()))
@@ -458,15 +297,14 @@ def summarize_vision_language(table):
             continue
         values = np.array(list(rhos.values()))
         mean_rho = nan_mean(values)
-        findings.append({
-            "finding": f"Alignment grows with the {what} model's size within a family "
-                       "(Huh et al. 2024)",
-            "holds": bool(mean_rho > 0),
-            "evidence": f"Spearman rho of alignment vs parameter count within each "
-                        f"{what} family, per partner model: mean {mean_rho:+.2f} over "
-                        f"{len(values)} groups, {int(np.sum(values > 0))} positive, "
-                        f"{int(np.sum(values < 0))} negative.",
-        })
+        findings.append(Finding(
+            f"Alignment grows with the {what} model's size within a family (Huh et al. 2024)",
+            mean_rho > 0,
+            f"Spearman rho of alignment vs parameter count within each {what} family, per "
+            f"partner model: mean {mean_rho:+.2f} over {len(values)} groups, "
+            f"{int(np.sum(values > 0))} positive, {int(np.sum(values < 0))} negative.",
+            mean_rho,
+        ))
     if len(levels) >= 2:
         per_pair = []
         for t in dict.fromkeys(table["text_model"].tolist()):
@@ -477,14 +315,139 @@ def summarize_vision_language(table):
                                                 sub["alignment"].astype(float)))
         per_pair = np.array(per_pair)
         drop = by_level.records[0]["mean_alignment"] - by_level.records[-1]["mean_alignment"]
-        findings.append({
-            "finding": "Alignment falls as the captions carry more information the image does "
-                       "not hold (Tjandrasuwita et al. 2025)",
-            "holds": bool(nan_mean(per_pair) < 0 and drop > 0),
-            "evidence": f"mean alignment {by_level.records[0]['mean_alignment']:.3f} with the "
-                        f"original captions, {by_level.records[-1]['mean_alignment']:.3f} with "
-                        f"{levels[-1]} appended; Spearman rho of alignment vs appended captions "
-                        f"per model pair: mean {nan_mean(per_pair):+.2f}, "
-                        f"{int(np.sum(per_pair < 0))} of {len(per_pair)} pairs negative.",
-        })
+        findings.append(Finding(
+            "Alignment falls as the captions carry more information the image does not hold "
+            "(Tjandrasuwita et al. 2025)",
+            nan_mean(per_pair) < 0 and drop > 0,
+            f"mean alignment {by_level.records[0]['mean_alignment']:.3f} with the original "
+            f"captions, {by_level.records[-1]['mean_alignment']:.3f} with {levels[-1]} appended; "
+            f"Spearman rho of alignment vs appended captions per model pair: mean "
+            f"{nan_mean(per_pair):+.2f}, {int(np.sum(per_pair < 0))} of {len(per_pair)} pairs "
+            "negative.",
+            nan_mean(per_pair),
+        ))
     return {"by_model": StudyTable(by_model), "by_level": by_level, "findings": findings}
+
+
+# ------------------------------------------------------------------------------ the report
+def vision_language_report(run, summary):
+    """The summary's sections and ``layerwise.json``."""
+    layerwise = json.dumps([{**row, "layers": run.layers[i]}
+                            for i, row in enumerate(run.table.records)]) + "\n"
+    sections = [
+        ("Alignment of each language model (mutual kNN, max over layer pairs, mean over vision "
+         "models, original captions)", summary["by_model"].to_markdown()),
+        ("Alignment by number of other captions appended", summary["by_level"].to_markdown()),
+    ]
+    return Report(sections, summary["findings"], files={"layerwise.json": layerwise})
+
+
+def vision_language_figures(run, summary):
+    """``{file name: figure}``: alignment against model size (and against appended captions)."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import ModelScaleDisplay
+    from . import _figures
+
+    table = run.table
+    base = table.filter(unique_captions=min(table["unique_captions"].tolist()))
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8))
+    for ax, (size, family, label) in zip(axes, (("text_params", "text_family", "language model"),
+                                                ("image_params", "image_family", "vision model"))):
+        ModelScaleDisplay.from_table(base, size, "alignment", family, ax=ax,
+                                     xlabel=f"{label} parameters",
+                                     ylabel=f"{HEADLINE} (max over layer pairs)")
+        ax.set_title(f"alignment vs {label} size\n(mean over partner models)", fontsize=9)
+    figures = {"alignment_vs_model_size.png": fig}
+    if len(set(table["unique_captions"].tolist())) > 1:
+        figures["alignment_vs_unique_captions.png"] = _figures.scatter(
+            table, "unique_captions", "alignment", "text_family",
+            "other captions appended to each caption", f"{HEADLINE} (max over layer pairs)",
+            "alignment vs caption uniqueness")[0]
+    return figures
+
+
+VISION_LANGUAGE_STUDY = Study(
+    name="vision-language",
+    help="Alignment of language models with vision models on image-caption pairs against "
+         "model size, and as captions gain information the image does not hold (Huh et al. "
+         "2024; Tjandrasuwita et al. 2025)",
+    sources={"wit": Source("wit", "image-caption pairs in --data-home/wit/captions.csv (or "
+                           "--data-home itself)", PRESETS, _plan,
+                           data=dict(pairs=None, data_home=None, feature_dir=None))},
+    summarize=summarize_vision_language,
+    report=vision_language_report,
+    figures=vision_language_figures,
+    outputs=("vision_language.csv", "vision_language.json", "summary.md", "summary.json",
+             "layerwise.json", "alignment_vs_model_size.png", "alignment_vs_unique_captions.png",
+             "features/", "cache/"),
+    options=(
+        ("--text-models", dict(dest="text_models", nargs="+", metavar="MODEL",
+                               help="Hugging Face names or save_pretrained folders (default: "
+                                    "the preset's)")),
+        ("--image-models", dict(dest="image_models", nargs="+", metavar="MODEL",
+                                help="timm names or save_for_hf folders (default: the "
+                                     "preset's)")),
+        ("--n-samples", dict(dest="n_samples", type=int,
+                             help="image-caption pairs used (default: the preset's)")),
+        ("--local-files-only", dict(dest="local_files_only", action="store_const", const=True,
+                                    help="never download models (use the Hugging Face cache)")),
+    ),
+)
+
+
+def vision_language_study(*args, return_layers=False, **params):
+    """Alignment of every language model with every vision model on image-caption pairs.
+
+    For each model the pooled features of every layer are computed once (in batches, on CUDA
+    when present) and cached on disk (:func:`~mmalign_sk.features.cached_layer_features`); each
+    (text model, image model) pair is then scored layer x layer with ``metric`` and summarised by
+    the maximum over layer pairs, as in Huh et al. (2024). The caption-uniqueness experiment
+    repeats this with each caption followed by ``m`` other captions (:func:`extend_captions`) for
+    ``m`` in ``unique_levels``: text the image does not hold. This is
+    ``run_study(STUDIES["vision-language"], "full", "wit", ...)``: the defaults are the paper's
+    (``VISION_LANGUAGE_FULL``; ``VISION_LANGUAGE_QUICK`` has the smallest models).
+
+    Parameters
+    ----------
+    pairs : str, path-like, Bunch or mapping, optional
+        A caption table or folder for :func:`~mmalign_sk.datasets.load_image_caption_pairs`, or
+        data with ``X["image"]`` (paths or arrays) and ``X["text"]`` (captions); None looks in
+        ``data_home/wit``. The first positional argument.
+    text_models, image_models : sequence of str
+        Hugging Face names or ``save_pretrained`` folders; timm names or ``save_for_hf``
+        folders (downloaded on first use unless ``local_files_only``); positional too.
+    n_samples : int or None
+        Pairs used (drawn with ``random_state``); None keeps all.
+    unique_levels : sequence of int
+        Numbers of other captions appended to each caption; 0 is the original caption.
+    metric, topk, clip_quantile
+        The alignment metric (after Huh et al.'s outlier clipping).
+    text_pooling, image_pooling, batch_size, max_length, dtype, local_files_only
+        Feature extraction (:class:`~mmalign_sk.features.PretrainedTextFeatures`,
+        :class:`~mmalign_sk.features.PretrainedImageFeatures`).
+    data_home : str or path-like, optional
+    feature_dir : str or path-like, optional
+        Feature cache; None uses ``cache_dir/../features`` when ``cache_dir`` is given, else a
+        temporary folder removed at the end.
+    device, n_jobs, cache_dir, progress, random_state
+        As in :func:`run_study`; ``random_state`` seeds the pairs and the appended captions.
+    return_layers : bool, default=False
+        Also return each row's layer x layer matrix (``StudyRun.layers``).
+
+    Returns
+    -------
+    table : StudyTable
+        One row per (text model, image model, level): ``text_model``, ``image_model``,
+        ``text_family``, ``image_family``, ``text_params``, ``image_params``, ``unique_captions``,
+        ``alignment`` (max over layer pairs), ``layer_text``, ``layer_image`` and the layer counts.
+    layers : list of list, only with ``return_layers``
+
+    Examples
+    --------
+    >>> from mmalign_sk.experiments import vision_language_study, VISION_LANGUAGE_QUICK
+    >>> table = vision_language_study("wit/", **VISION_LANGUAGE_QUICK)  # doctest: +SKIP
+    """
+    named = positional(("pairs", "text_models", "image_models"), args)
+    run = run_study(VISION_LANGUAGE_STUDY, "full", "wit", **named, **params)
+    return (run.table, run.layers) if return_layers else run.table

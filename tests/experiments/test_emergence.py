@@ -4,7 +4,7 @@ import pytest
 from mmalign_sk.experiments import emergence_study
 from mmalign_sk.datasets import make_redundancy_dataset
 from mmalign_sk.experiments import _emergence
-from mmalign_sk.experiments._common import split_indices
+from mmalign_sk.experiments._training import split_indices
 from mmalign_sk.metrics import layerwise_alignment
 
 TINY = dict(
@@ -121,7 +121,7 @@ def test_cache_skips_finished_cells(tmp_path, monkeypatch):
 
 
 def test_validation_grid_candidates_are_models():
-    from mmalign_sk.experiments._common import fit_candidates
+    from mmalign_sk.experiments._training import fit_candidates
     from mmalign_sk.estimators import UnimodalClassifier
 
     data = make_redundancy_dataset(6, -1, n_samples=1024, random_state=0)

@@ -55,9 +55,9 @@ def test_within_cell_correlation_is_negative_where_the_pooled_one_is_positive():
         assert pooled > 0.5
 
     finding = summary["findings"][3]
-    assert finding["finding"].startswith("alignment predicts performance")
-    assert finding["holds"] is False
-    assert "8: -1.00 ± 0.00" in finding["evidence"]
+    assert finding.claim.startswith("alignment predicts performance")
+    assert finding.holds is False
+    assert "8: -1.00 ± 0.00" in finding.evidence
 
 
 def test_partial_correlation_controls_for_depth():
@@ -84,7 +84,7 @@ def test_performance_finding_holds_when_within_cell_rho_follows_redundancy():
     rows = hand_built(sign=lambda r: 1 if r >= 6 else -1)
     summary = summarize_emergence(StudyTable(rows))
     np.testing.assert_allclose(summary["performance"]["spearman_mean"][:4], [-1, -1, 1, 1])
-    assert summary["findings"][3]["holds"] is True
+    assert summary["findings"][3].holds is True
     # the mean over r: half the cells at +1, half at -1
     assert summary["performance"]["spearman_mean"][4] == pytest.approx(0.0, abs=1e-12)
     assert summary["performance"]["spearman_sd"][4] == pytest.approx(1.0)
@@ -99,7 +99,7 @@ def test_alignment_trends_use_the_selected_models():
         assert row["align_depth_0"] == pytest.approx(np.mean(at_0))
         assert row["rho_align_depth"] == pytest.approx(
             naive_spearman([x["depth"] for x in chosen], [x["align_mutual_knn"] for x in chosen]))
-    holds = [f["holds"] for f in summary["findings"]]
+    holds = [f.holds for f in summary["findings"]]
     assert holds[:2] == [True, True]
     # without a "selected" column every row is a selected model
     plain = [{k: v for k, v in x.items() if k != "selected"} for x in rows]
@@ -118,16 +118,16 @@ def test_deeper_encoders_recover_alignment(effect, holds):
     assert by_encoder["best_deeper_encoder"].tolist() == [best] * len(by_encoder)
     np.testing.assert_allclose(by_encoder["gain"], effect * (best - 1), atol=1e-12)
     finding = summary["findings"][2]
-    assert finding["finding"].startswith("deeper encoders recover alignment")
-    assert finding["holds"] is holds
+    assert finding.claim.startswith("deeper encoders recover alignment")
+    assert finding.holds is holds
     # r >= 6 at heterogeneity depths 2 and 4
-    assert f"gain > 0 at {4 if holds else 0} of 4" in finding["evidence"]
+    assert f"gain > 0 at {4 if holds else 0} of 4" in finding.evidence
 
 
 def test_recovery_needs_two_encoder_depths():
     rows = [x for x in hand_built() if x["encoder_depth"] == 1]
     finding = summarize_emergence(StudyTable(rows))["findings"][2]
-    assert finding["holds"] is False and finding["evidence"].startswith("not measured")
+    assert finding.holds is False and finding.evidence.startswith("not measured")
 
 
 def test_summary_unknown_metric():
@@ -147,9 +147,16 @@ def test_real_summary_correlates_within_each_pair():
                     rows.append(dict(dataset="mosei", modality_a=a, modality_b=b, encoder_depth=e,
                                      seed=seed, lr_b=lr, acc_a=rng.uniform(), acc_b=rng.uniform(),
                                      align_mutual_knn=rng.uniform()))
-    summary = summarize_emergence_real(StudyTable(rows))
+    result = summarize_emergence_real(StudyTable(rows))
+    summary = result["by_pair"]
     assert summary["pair"].tolist() == ["text-vision", "text-audio"]
     assert summary["dataset"].tolist() == ["mosei", "mosei"]
+    # the finding: the mean within-pair rho, and whether it is positive
+    (finding,) = result["findings"]
+    mean_rho = np.mean([naive_spearman([x["align_mutual_knn"] for x in rows[i:i + 8]],
+                                       [x["acc_b"] for x in rows[i:i + 8]]) for i in (0, 8)])
+    assert finding.statistic == pytest.approx(mean_rho, abs=1e-12)
+    assert finding.holds == (mean_rho > 0)
     for row in summary:
         sub = [x for x in rows if f"{x['modality_a']}-{x['modality_b']}" == row["pair"]]
         align, acc = [x["align_mutual_knn"] for x in sub], [x["acc_b"] for x in sub]
@@ -160,4 +167,5 @@ def test_real_summary_correlates_within_each_pair():
         assert row["align_mutual_knn"] == pytest.approx(np.mean(align))
     # one model per pair: no correlation
     one = summarize_emergence_real(StudyTable(rows[:1]))
-    assert math.isnan(one["spearman"][0]) and one["n_models"][0] == 1
+    assert math.isnan(one["by_pair"]["spearman"][0]) and one["by_pair"]["n_models"][0] == 1
+    assert not one["findings"][0].holds and one["findings"][0].to_dict()["statistic"] is None

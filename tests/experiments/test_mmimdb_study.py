@@ -12,7 +12,7 @@ from mmalign_sk.experiments import (
     reproduce,
     summarize_mmimdb,
 )
-from mmalign_sk.experiments._mmimdb_study import _lr_factor
+from mmalign_sk.experiments._mmimdb import _lr_factor
 from mmalign_sk.features import PretrainedImageFeatures, PretrainedTextFeatures
 
 
@@ -76,9 +76,9 @@ def test_study_runs_on_the_folder_and_its_summary(pretrained_fixtures, tmp_path)
                 assert 0.0 <= row[key] <= 1.0
     findings = summarize_mmimdb(table)["findings"]
     before, after = fine.records
-    assert findings[1]["holds"] == (after["alignment"] > before["alignment"]
+    assert findings[1].holds == (after["alignment"] > before["alignment"]
                                     and after["fused_macro_f1"] > before["fused_macro_f1"])
-    assert findings[0]["holds"] == (
+    assert findings[0].holds == (
         (probes["alignment"][1] - probes["alignment"][0])
         * (probes["macro_f1"][1] - probes["macro_f1"][0]) > 0)
     # a rerun takes every cell from the cache
@@ -88,5 +88,5 @@ def test_study_runs_on_the_folder_and_its_summary(pretrained_fixtures, tmp_path)
 
 
 def test_reproduce_rejects_options_of_other_studies(tmp_path):
-    with pytest.raises(TypeError, match="does not take the option"):
+    with pytest.raises(TypeError, match=r"the emergence study \(synthetic\) does not take the parameter\(s\) \[.text_models.\]"):
         reproduce("emergence", tmp_path, text_models=["x"])

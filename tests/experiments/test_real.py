@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from scipy.stats import spearmanr
 
 from mmalign_sk.experiments import (
     REAL_DATASETS,
@@ -78,8 +79,13 @@ def test_emergence_on_mosei(mosei_home, tmp_path):
     # one reference text model serves both pairs
     assert len(set(table["acc_a"].tolist())) == 1
     summary = summarize_emergence_real(table)
-    assert summary["pair"].tolist() == ["text-vision", "text-audio"]
-    assert summary["acc_b"][0] == pytest.approx(table["acc_b"][:2].mean())
+    by_pair = summary["by_pair"]
+    assert by_pair["pair"].tolist() == ["text-vision", "text-audio"]
+    assert by_pair["acc_b"][0] == pytest.approx(table["acc_b"][:2].mean())
+    (finding,) = summary["findings"]
+    rhos = by_pair["spearman"].astype(float)
+    rhos = rhos[~np.isnan(rhos)]  # a pair whose models all score alike has no correlation
+    assert finding.holds == bool(rhos.size and rhos.mean() > 0)
     again = emergence_study_real("mosei", **kwargs)
     assert again.records == table.records
 
@@ -87,7 +93,7 @@ def test_emergence_on_mosei(mosei_home, tmp_path):
 def test_strategic_on_mosei(mosei_home):
     table = strategic_alignment_study_real(
         "mosei",
-        [0.0, 2.0],
+        [0.0, 1.0, 2.0],
         data_home=mosei_home,
         pairs=[("vision", "audio")],
         temperatures=[0.1],
@@ -101,11 +107,17 @@ def test_strategic_on_mosei(mosei_home):
         progress=False,
         device="cpu",
     )
-    assert table["setting"].tolist() == ["vision-audio"] * 2
-    assert table["alignment_weight"].tolist() == [0.0, 2.0]
+    assert table["setting"].tolist() == ["vision-audio"] * 3
+    assert table["alignment_weight"].tolist() == [0.0, 1.0, 2.0]
     summary = summarize_strategic(table)
-    assert summary["findings"] == []  # the synthetic findings need r
     assert summary["by_setting"]["setting"].tolist() == ["vision-audio"]
+    # real data: whether aligning helps a pair, and whether alignment follows lambda
+    helps, alignment = summary["findings"]
+    row = summary["by_setting"].records[0]
+    assert helps.claim.startswith("real data") and "vision-audio: lambda*=" in helps.evidence
+    assert helps.holds == (row["best_weight"] > 0 and row["gain"] > 2 * row["gain_se"])
+    rho = spearmanr([0.0, 1.0, 2.0], table["align_mutual_knn"]).statistic
+    assert alignment.statistic == pytest.approx(rho) and alignment.holds == (rho >= 0.9)
 
 
 def test_bad_pairs(mosei_home):

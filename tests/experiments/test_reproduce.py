@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from mmalign_sk.cli import main
-from mmalign_sk.experiments import StudyTable, reproduce
-from mmalign_sk.experiments import _figures, _reproduce
+from mmalign_sk.experiments import STUDIES, StudyRun, StudyTable, reproduce
+from mmalign_sk.experiments import _emergence, _figures, _strategic
+from mmalign_sk.experiments._study import ours
 
 EMERGENCE_TINY = dict(
     n_redundant=(0, 8),
@@ -35,8 +36,11 @@ STRATEGIC_TINY = dict(
 
 @pytest.fixture
 def tiny_presets(monkeypatch):
-    monkeypatch.setattr(_reproduce, "EMERGENCE_QUICK", EMERGENCE_TINY)
-    monkeypatch.setattr(_reproduce, "STRATEGIC_QUICK", STRATEGIC_TINY)
+    """The studies' quick presets made tiny (the study descriptions are what reproduce reads)."""
+    monkeypatch.setitem(_emergence.SYNTHETIC_PRESETS, "quick",
+                        {k: ours(v) for k, v in EMERGENCE_TINY.items()})
+    monkeypatch.setitem(_strategic.SYNTHETIC_PRESETS, "quick",
+                        {k: ours(v) for k, v in STRATEGIC_TINY.items()})
 
 
 def test_emergence_writes_table_figures_and_summary(tmp_path, tiny_presets, capsys):
@@ -60,7 +64,10 @@ def test_emergence_writes_table_figures_and_summary(tmp_path, tiny_presets, caps
     for png in tmp_path.glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     findings = json.loads((tmp_path / "summary.json").read_text())["findings"]
-    assert len(findings) == 4 and all(f["finding"] in printed for f in findings)
+    assert len(findings) == 4 and all(f["claim"] in printed for f in findings)
+    assert all(set(f) == {"claim", "holds", "evidence", "statistic"} for f in findings)
+    # every file written is one the study's description lists (its --help shows them)
+    assert names - {"cache"} <= set(STUDIES["emergence"].outputs)
     layers = json.loads((tmp_path / "layerwise.json").read_text())
     assert len(layers) == len(table)
     assert max(map(max, layers[0]["layers"]["mutual_knn"])) == pytest.approx(
@@ -100,7 +107,7 @@ def test_strategic_through_the_command_line(tmp_path, tiny_presets, capsys):
     printed = capsys.readouterr().out
     assert "Best weight lambda* per setting" in printed and "### Findings" in printed
     summary = json.loads((out / "summary.json").read_text())
-    assert all(set(f) == {"claim", "holds", "evidence"} for f in summary["findings"])
+    assert all(set(f) == {"claim", "holds", "evidence", "statistic"} for f in summary["findings"])
     assert all(f["claim"] in printed for f in summary["findings"])
     assert [row["setting"] for row in summary["best_weights"]] == ["R=0", "R=8"]
     assert (out / "accuracy_and_alignment_vs_weight.png").is_file()
@@ -108,9 +115,17 @@ def test_strategic_through_the_command_line(tmp_path, tiny_presets, capsys):
     assert set(table["setting"].tolist()) == {"R=0", "R=8"}
 
 
-def test_unknown_study(tmp_path):
+def test_unknown_study_dataset_or_parameter(tmp_path):
     with pytest.raises(ValueError, match="study must be one of"):
         reproduce("nope", tmp_path)
+    with pytest.raises(ValueError, match=r"dataset must be one of \['synthetic', 'mosi'"):
+        reproduce("strategic", tmp_path / "out", dataset="imagenet", data_home=tmp_path)
+    # a parameter the source does not have is refused, not ignored
+    with pytest.raises(TypeError, match=r"the emergence study \(synthetic\) does not take the "
+                                        r"parameter\(s\) \['data_home'\]"):
+        reproduce("emergence", tmp_path / "out", data_home=tmp_path)
+    with pytest.raises(TypeError, match=r"does not take the parameter\(s\) \['text_models'\]"):
+        reproduce("strategic", tmp_path / "out", text_models=["gpt2"])
 
 
 def test_missing_real_dataset_names_the_path(tmp_path):
@@ -118,40 +133,16 @@ def test_missing_real_dataset_names_the_path(tmp_path):
         reproduce(
             "emergence", tmp_path / "out", dataset="mosei", data_home=tmp_path, progress=False
         )
-    with pytest.raises(ValueError, match="dataset must be 'synthetic' or one of"):
-        reproduce("strategic", tmp_path / "out", dataset="imagenet", data_home=tmp_path)
 
 
-def test_display_data_match_the_table(tmp_path):
-    rows = [
-        dict(
-            setting=s,
-            seed=seed,
-            alignment_weight=w,
-            acc_a=0.5 + w + seed,
-            acc_b=0.4 + w,
-            align_mutual_knn=0.1 * w + 0.01 * seed,
-        )
-        for s in ("A", "B")
-        for seed in (0, 1)
-        for w in (0.0, 0.5, 2.0)
-    ]
+def test_scatter_data_match_the_table():
+    rows = [dict(setting=s, seed=seed, alignment_weight=w, acc_b=0.4 + w)
+            for s in ("A", "B") for seed in (0, 1) for w in (0.0, 0.5, 2.0)]
     table = StudyTable(rows)
-    fig, displays = _figures.alignment_curves(table, "align_mutual_knn", ["A", "B"], tol=0.0)
-    disp = displays["A"]
-    np.testing.assert_allclose(disp.param_values, [0.0, 0.5, 2.0])
-    # mean over seeds of the mean of the two modalities' accuracies
-    np.testing.assert_allclose(
-        disp.performance_mean, [(0.5 + 0.4 + 0.5) / 2 + w for w in (0.0, 0.5, 2.0)]
-    )
-    np.testing.assert_allclose(disp.alignment_mean, [0.1 * w + 0.005 for w in (0.0, 0.5, 2.0)])
-    assert disp.best_param_ == 2.0
-    fig2, scatter = _figures.scatter(table, "alignment_weight", "acc_b", "setting", "w", "acc")
+    fig, scatter = _figures.scatter(table, "alignment_weight", "acc_b", "setting", "w", "acc")
     np.testing.assert_array_equal(scatter.x, table["alignment_weight"])
     np.testing.assert_array_equal(scatter.y, table["acc_b"])
     assert scatter.spearman_["A"][0] == pytest.approx(1.0)
-    for name, figure in (("curves.png", fig), ("scatter.png", fig2)):
-        assert _figures.save(figure, tmp_path / name).stat().st_size > 1000
 
 
 def test_without_matplotlib_the_tables_are_still_written(tmp_path, tiny_presets, monkeypatch,
@@ -179,10 +170,11 @@ def test_strategic_figures_per_temperature(tmp_path):
                  acc_a=0.6 + w * (r - 4) / 50 + seed / 100, acc_b=0.6, align_mutual_knn=w / 4)
             for s, r in (("R=4", 4), ("R=8", 8)) for t in (0.1, 1.0) for seed in (0, 1)
             for w in (0.0, 0.5, 2.0)]
-    summary = summarize_strategic(StudyTable(rows))
-    paths = _reproduce._strategic_figures(summary, tmp_path)
-    assert [p.name for p in paths] == ["accuracy_and_alignment_vs_weight_T0.1.png",
-                                       "accuracy_and_alignment_vs_weight_T1.png",
-                                       "temperature_effect.png"]
-    for path in paths:
-        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    table = StudyTable(rows)
+    summary = summarize_strategic(table)
+    run = StudyRun(STUDIES["strategic"], "synthetic", "quick", {}, table)
+    figures = STUDIES["strategic"].figures(run, summary)
+    assert list(figures) == ["accuracy_and_alignment_vs_weight_T0.1.png",
+                             "accuracy_and_alignment_vs_weight_T1.png", "temperature_effect.png"]
+    # one panel per setting (and its twin axis for the alignment), lambda* per temperature
+    assert [len(figures[name].axes) for name in figures] == [4, 4, 2]

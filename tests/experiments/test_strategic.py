@@ -6,7 +6,7 @@ from scipy.stats import spearmanr, ttest_rel
 
 from mmalign_sk.experiments import StudyTable, strategic_alignment_study, summarize_strategic
 from mmalign_sk.experiments import _strategic
-from mmalign_sk.experiments._common import paired_difference
+from mmalign_sk.experiments._stats import paired_difference
 
 TINY = dict(
     temperatures=(0.1,),
@@ -160,7 +160,7 @@ ALIGNMENT = "alignment rises with lambda in every setting, also where accuracy f
 
 
 def _findings(summary):
-    return {f["claim"].split(":")[0].split(" (")[0]: f for f in summary["findings"]}
+    return {f.claim.split(":")[0].split(" (")[0]: f for f in summary["findings"]}
 
 
 def test_summary_statistics_are_the_paired_ones():
@@ -195,9 +195,10 @@ def test_findings_hold_on_the_papers_shapes():
     findings = _findings(summarize_strategic(_table()))
     assert set(findings) == {"converged", "uniqueness-dominated", "mixed", "redundancy-dominated",
                              "synergy-dominated with a little redundancy", ALIGNMENT}
-    assert all(f["holds"] for f in findings.values()), findings
-    assert all(set(f) == {"claim", "holds", "evidence"} for f in findings.values())
-    json.dumps(summarize_strategic(_table())["findings"])  # summary.json can hold them
+    assert all(f.holds for f in findings.values()), findings
+    assert all(set(f.to_dict()) == {"claim", "holds", "evidence", "statistic"}
+               for f in findings.values())
+    json.dumps([f.to_dict() for f in summarize_strategic(_table())["findings"]])
 
 
 def test_a_gain_within_two_standard_errors_is_not_an_inverted_u():
@@ -206,42 +207,43 @@ def test_a_gain_within_two_standard_errors_is_not_an_inverted_u():
     summary = summarize_strategic(_table(curves, jitter=noisy))
     by = {row["setting"]: row for row in summary["by_setting"]}
     assert 0 < by["R=4"]["gain"] < 2 * by["R=4"]["gain_se"]
-    assert not _findings(summary)["mixed"]["holds"]
+    assert not _findings(summary)["mixed"].holds
 
 
 def test_findings_fail_where_the_data_disagree():
     curves = dict(CURVES, **{"R=0": [0.60, 0.62, 0.63, 0.64],      # rises instead of falling
                              "R=8": [0.88, 0.89, 0.893, 0.86]})    # falls at the largest lambda
     findings = _findings(summarize_strategic(_table(curves, align=lambda w: 0.3 - w / 10)))
-    assert not findings["uniqueness-dominated"]["holds"]
-    assert not findings["redundancy-dominated"]["holds"]
-    assert not findings[ALIGNMENT]["holds"]
-    assert "R=0: lambda*=2" in findings["uniqueness-dominated"]["evidence"]
+    assert not findings["uniqueness-dominated"].holds
+    assert not findings["redundancy-dominated"].holds
+    assert not findings[ALIGNMENT].holds
+    assert "R=0: lambda*=2" in findings["uniqueness-dominated"].evidence
 
 
 def test_convergence_findings():
     table = _table(dict(CURVES, **{"R=8": [0.88, 0.89, 0.893, 0.86]}))
     converged = [f for f in summarize_strategic(table)["findings"]
-                 if f["claim"].startswith("converged")]
+                 if f.claim.startswith("converged")]
     # lambda = 1 is not in this grid: the R=8 criterion needs it, the cap check does not
     assert len(converged) == 1
-    assert "every fit was ended by early stopping" in converged[0]["claim"]
+    assert "every fit was ended by early stopping" in converged[0].claim
     grid = dict(CURVES)
     rows = _table(grid, stopped="max_epochs").records
     for row in rows:
         row["alignment_weight"] = {2.0: 1.0}.get(row["alignment_weight"], row["alignment_weight"])
     checks = [f for f in summarize_strategic(StudyTable(rows))["findings"]
-              if f["claim"].startswith("converged")]
+              if f.claim.startswith("converged")]
     r8 = checks[0]
-    assert "lambda = 1 is within 0.01" in r8["claim"] and r8["holds"]      # 0.888 vs 0.88
-    assert not checks[1]["holds"] and checks[1]["evidence"].startswith("60 of 60 fits")
+    assert "lambda = 1 is within 0.01" in r8.claim and r8.holds      # 0.888 vs 0.88
+    assert not checks[1].holds and checks[1].evidence.startswith("60 of 60 fits")
+    assert checks[1].statistic == 60
 
 
 def test_findings_per_temperature():
     table = StudyTable(_table(temperature=0.1).records + _table(temperature=1.0).records)
     summary = summarize_strategic(table)
     assert summary["best_weights"].columns == ["setting", "r", "T=0.1", "T=1"]
-    claims = [f["claim"] for f in summary["findings"]]
+    claims = [f.claim for f in summary["findings"]]
     per_temperature = [sum(c.endswith(f"(T = {t})") for c in claims) for t in ("0.1", "1")]
     assert per_temperature[0] == per_temperature[1] > 0
 
@@ -260,7 +262,7 @@ def test_quick_study_converges_and_shows_the_documented_findings(tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     converged = [f for f in summary["findings"] if f["claim"].startswith("converged")]
     assert len(converged) == 2 and all(f["holds"] for f in converged)
-    findings = _findings(summary)
+    findings = {f["claim"].split(":")[0].split(" (")[0]: f for f in summary["findings"]}
     assert findings["uniqueness-dominated"]["holds"]
     assert findings["redundancy-dominated"]["holds"]
     assert [row["setting"] for row in summary["best_weights"]] == ["R=2", "R=4", "R=8", "synergy"]

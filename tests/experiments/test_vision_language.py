@@ -61,7 +61,7 @@ def test_cli_quick_writes_table_figures_summary_and_matches_naive_alignment(
         assert row["n_layers_text"] == 3 and row["n_layers_image"] == 2
     summary = json.loads((out / "summary.json").read_text())["findings"]
     assert [f["holds"] for f in summary] == [
-        f["holds"] for f in summarize_vision_language(StudyTable(rows))["findings"]]
+        f.holds for f in summarize_vision_language(StudyTable(rows))["findings"]]
 
     # a rerun reads every feature and cell back without loading any model
     def refuse(self, *args, **kwargs):
@@ -118,12 +118,12 @@ def test_summary_from_a_table_with_known_trends():
     by_level = summary["by_level"]
     np.testing.assert_allclose(by_level["mean_alignment"], [0.425, 0.325, 0.225])
     text_scale, image_scale, uniqueness = summary["findings"]
-    assert text_scale["holds"] and "mean +1.00 over 2 groups" in text_scale["evidence"]
-    assert image_scale["holds"] and "mean +1.00 over 3 groups" in image_scale["evidence"]
-    assert uniqueness["holds"] and "6 of 6 pairs negative" in uniqueness["evidence"]
+    assert text_scale.holds and "mean +1.00 over 2 groups" in text_scale.evidence
+    assert image_scale.holds and "mean +1.00 over 3 groups" in image_scale.evidence
+    assert uniqueness.holds and "6 of 6 pairs negative" in uniqueness.evidence
     reversed_rows = [{**r, "alignment": -r["alignment"]} for r in rows]
     reversed_findings = summarize_vision_language(StudyTable(reversed_rows))["findings"]
-    assert not any(f["holds"] for f in reversed_findings)
+    assert not any(f.holds for f in reversed_findings)
 
 
 def test_bad_arguments(pretrained_fixtures, capsys):

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from mmalign_sk.experiments._correlation import (
+from mmalign_sk.experiments._stats import (
     correlation,
     grouped_correlation,
     partial_correlation,

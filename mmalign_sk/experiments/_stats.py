@@ -1,8 +1,8 @@
-"""Correlations for the studies' summaries: Pearson or Spearman, within groups of a table, and
-partial correlations that remove the linear effect of covariates."""
+"""Statistics of the studies' summaries: Pearson or Spearman correlations (within groups of a
+table, partial ones that remove the linear effect of covariates), paired differences with their
+standard errors, and NaN-aware means."""
 
 import numpy as np
-from scipy.stats import rankdata
 
 from .._checks import check_option
 
@@ -47,6 +47,8 @@ def correlation(x, y, method="spearman"):
     if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan")
     if method == "spearman":
+        from scipy.stats import rankdata
+
         x, y = rankdata(x), rankdata(y)
     return _pearson(x, y)
 
@@ -79,6 +81,8 @@ def partial_correlation(x, y, covariates, method="spearman"):
             f"and covariates of shape {np.shape(covariates)}."
         )
     if method == "spearman":
+        from scipy.stats import rankdata
+
         x, y = rankdata(x), rankdata(y)
         z = np.column_stack([rankdata(column) for column in z.T]) if z.size else z
     design = np.column_stack([np.ones(x.size), z])
@@ -117,3 +121,51 @@ def spread(values):
     if not values.size:
         return float("nan"), float("nan"), 0
     return float(values.mean()), float(values.std()), int(values.size)
+
+
+def spearman(x, y):
+    """Spearman's rank correlation of two sequences; NaN when either is constant or too short."""
+    return correlation(x, y, "spearman")
+
+
+def nan_mean(values):
+    """Mean of the non-NaN values; NaN (without a warning) when there are none."""
+    return spread(values)[0]
+
+
+def nan_min(values):
+    """Smallest non-NaN value; NaN (without a warning) when there are none."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    return float(values.min()) if values.size else float("nan")
+
+
+def mean_by(table, keys, column):
+    """``{key tuple: mean of column}`` over the rows of ``table`` grouped by ``keys``."""
+    groups = {}
+    for row in table:
+        groups.setdefault(tuple(row[k] for k in keys), []).append(row[column])
+    return {k: float(np.mean(v)) for k, v in groups.items()}
+
+
+def paired_difference(a, b):
+    """Mean and standard error of the paired differences ``a - b`` (one pair per replicate).
+
+    ``se = sd(a - b) / sqrt(n)`` with the sample standard deviation (``ddof=1``); NaN with fewer
+    than two pairs. Pairing removes what the two sides share (here: the replicate's sample of
+    data and its initialisation), so it is the right error for "is lambda better than 0".
+
+    Examples
+    --------
+    >>> from mmalign_sk.experiments._stats import paired_difference
+    >>> paired_difference([0.70, 0.72, 0.74], [0.68, 0.71, 0.70])
+    (0.0233..., 0.0088...)
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.ndim != 1 or a.shape != b.shape or a.size == 0:
+        raise ValueError(
+            f"a and b must be equally long non-empty sequences; got shapes {a.shape} and {b.shape}."
+        )
+    d = a - b
+    se = float(d.std(ddof=1) / np.sqrt(d.size)) if d.size > 1 else float("nan")
+    return float(d.mean()), se

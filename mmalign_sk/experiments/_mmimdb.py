@@ -1,65 +1,78 @@
 """MM-IMDb: does more alignment between a language model and a vision model mean better genre
 prediction? Linear probes on pretrained language models, and CLIP-style fine-tuning of one
-text/image encoder pair (Tjandrasuwita et al. 2025)."""
+text/image encoder pair (Tjandrasuwita et al. 2025).
+
+Three stages: the features of every language model on the plots of every split and of the vision
+model on the test posters (cached on disk), the linear probes (one cell per language model), then
+the CLIP-style fine-tuning of one pair, measured before and after (one large cell).
+"""
 
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
-import torch
-from sklearn.metrics import f1_score
 
 from .._checks import check_int, check_real
-from ..datasets import fetch_mmimdb
-from ..estimators import symmetric_info_nce
-from ..features import cached_layer_features
-from ..features._device import resolve_device, resolve_dtype
-from ..features._image import pool_block_output
-from ..features._text import pool_hidden
-from ..metrics import layerwise_alignment
-from ._cache import ResultCache
-from ._common import check_positive_floats, spearman
+from ._config import check_positive_floats
+from ._finding import Finding
+from ._pretrained import Extraction, check_models, feature_folder, feature_stage
+from ._pretrained import layer_alignment, model_family
+from ._report import HEADLINE, Report
+from ._stats import spearman
+from ._study import Plan, Source, Stage, Study, grid, ours, paper, positional, run_study
 from ._table import StudyTable
-from ._vision_language import (
-    _check_models,
-    _rank_trend,
-    _image_extractor,
-    _run_cells,
-    _text_extractor,
-    model_family,
-)
+from ._vision_language import TEXT_MODELS_FULL, _rank_trend
+
+PROBE_LRS = (5e-3, 1e-3, 5e-4, 1e-4)
+_SPLITS = ("train", "valid", "test")
 
 #: The paper's probe and fine-tuning settings: probes trained 100 epochs with the learning rate
 #: chosen on the validation split from {5e-3, 1e-3, 5e-4, 1e-4}; CLIP-style fine-tuning with
 #: lr 1e-4, cosine decay to 1e-6 after 10 warm-up epochs, 30 epochs. Models: the quick language
-#: family and the smallest ImageNet-21k ViT (ours).
-MMIMDB_FULL = {
-    "text_models": ("bigscience/bloomz-560m", "bigscience/bloomz-1b1", "bigscience/bloomz-1b7",
-                    "bigscience/bloomz-3b", "bigscience/bloomz-7b1"),
-    "image_model": "vit_base_patch16_224.augreg_in21k",
-    "finetune_text_model": "bigscience/bloomz-560m",
-    "n_labelled": None,
-    "probe_epochs": 100,
-    "finetune_epochs": 30,
-    "warmup_epochs": 10,
+#: family of the vision-language study and an ImageNet-21k ViT (ours).
+PRESETS = {
+    "full": dict(
+        text_models=ours(TEXT_MODELS_FULL[:5]),
+        image_model=ours("vit_base_patch16_224.augreg_in21k"),
+        finetune_text_model=ours(None),  # None: the first of text_models
+        n_labelled=paper(None),
+        probe_epochs=paper(100),
+        finetune_epochs=paper(30),
+        warmup_epochs=paper(10),
+        probe_lrs=paper(PROBE_LRS),
+        finetune=paper(True),
+        finetune_lr=paper(1e-4),
+        finetune_min_lr=paper(1e-6),
+        finetune_batch_size=ours(32),
+        metric=paper("mutual_knn"),
+        topk=paper(10),
+        clip_quantile=paper(0.95),
+        text_pooling=paper("mean"),
+        image_pooling=ours("cls"),
+        batch_size=ours(32),
+        max_length=ours(512),
+        dtype=ours("auto"),
+        local_files_only=ours(False),
+    ),
+    # three language models, 1024 movies per split, 10 fine-tuning epochs (3 warm-up)
+    "quick": dict(
+        text_models=ours(TEXT_MODELS_FULL[:3]),
+        image_model=ours("vit_tiny_patch16_224.augreg_in21k"),
+        finetune_text_model=ours(None),
+        n_labelled=ours(1024),
+        probe_epochs=paper(100),
+        finetune_epochs=ours(10),
+        warmup_epochs=ours(3),
+    ),
 }
-#: Smaller: three language models, 1024 movies per split, 10 fine-tuning epochs (3 warm-up).
-MMIMDB_QUICK = {
-    "text_models": ("bigscience/bloomz-560m", "bigscience/bloomz-1b1", "bigscience/bloomz-1b7"),
-    "image_model": "vit_tiny_patch16_224.augreg_in21k",
-    "finetune_text_model": "bigscience/bloomz-560m",
-    "n_labelled": 1024,
-    "probe_epochs": 100,
-    "finetune_epochs": 10,
-    "warmup_epochs": 3,
-}
-PROBE_LRS = (5e-3, 1e-3, 5e-4, 1e-4)
-_SPLITS = ("train", "valid", "test")
+MMIMDB_FULL = grid(PRESETS, "full")
+MMIMDB_QUICK = grid(PRESETS, "quick")
 
 
 def _load_splits(data_home, n_labelled, random_state):
+    from ..datasets import fetch_mmimdb
+
     return {s: fetch_mmimdb(data_home=data_home, subset=s, n_labelled=n_labelled,
                             random_state=random_state) for s in _SPLITS}
 
@@ -67,6 +80,8 @@ def _load_splits(data_home, n_labelled, random_state):
 def _f1(y, scores):
     """Macro F1 over the labels that occur in ``y`` (all 23 genres on the full test split) and
     micro F1; a label is predicted where its logit is positive."""
+    from sklearn.metrics import f1_score
+
     y = np.asarray(y)
     pred = (scores > 0).astype(int)
     present = np.flatnonzero(y.sum(0) > 0)
@@ -75,6 +90,8 @@ def _f1(y, scores):
 
 
 def _train_probe(X, y, lr, epochs, batch_size, seed, device):
+    import torch
+
     torch.manual_seed(seed)
     probe = torch.nn.Linear(X.shape[1], y.shape[1]).to(device)
     opt = torch.optim.Adam(probe.parameters(), lr=lr)
@@ -102,20 +119,8 @@ def linear_probe_f1(train, valid, test, *, lrs=PROBE_LRS, epochs=100, batch_size
     rate; a label is predicted where its logit is positive. Macro F1 averages over the labels
     present in the split scored.
 
-    Parameters
-    ----------
-    train, valid, test : tuple of (ndarray of shape (n, d), ndarray of shape (n, n_labels))
-    lrs : sequence of float, default=(5e-3, 1e-3, 5e-4, 1e-4)
-    epochs : int, default=100
-    batch_size : int, default=256
-    random_state : int, default=0
-        Seeds the initialisation and the batch order.
-    device : str, default="cpu"
-
-    Returns
-    -------
-    dict
-        ``best_lr``, ``val_macro_f1``, ``macro_f1``, ``micro_f1`` (test).
+    ``random_state`` seeds the initialisation and the batch order. Returns ``best_lr``,
+    ``val_macro_f1``, and the test ``macro_f1`` and ``micro_f1``.
 
     Examples
     --------
@@ -129,6 +134,10 @@ def linear_probe_f1(train, valid, test, *, lrs=PROBE_LRS, epochs=100, batch_size
     >>> out["macro_f1"], out["micro_f1"]
     (1.0, 1.0)
     """
+    import torch
+
+    from ..features._device import resolve_device
+
     epochs = check_int(epochs, "epochs", 1)
     lrs = check_positive_floats(lrs, "lrs", allow_zero=False)
     device = resolve_device(device)
@@ -153,20 +162,12 @@ def linear_probe_f1(train, valid, test, *, lrs=PROBE_LRS, epochs=100, batch_size
     return {"best_lr": best[1], "val_macro_f1": best[0], "macro_f1": macro, "micro_f1": micro}
 
 
-def _probe_settings(cell):
+def _probe_settings(cell, device):
     return {"lrs": cell["probe_lrs"], "epochs": cell["probe_epochs"],
-            "random_state": cell["random_state"], "device": cell.get("device", "auto")}
+            "random_state": cell["random_state"], "device": device}
 
 
-def _alignment(text_layers, image_layers, cell):
-    result = layerwise_alignment([np.array(a) for a in text_layers],
-                                 [np.array(a) for a in image_layers], cell["metric"],
-                                 topk=cell["topk"], clip_quantile=cell["clip_quantile"],
-                                 device=cell.get("device", "auto"))
-    return result.max
-
-
-def _probe_cell(cell):
+def _probe_cell(cell, device):
     """Linear probe on the last layer of one language model, and its alignment with the vision
     model on the test posters (max over layer pairs)."""
     from ..features import load_cached_layer_features
@@ -175,8 +176,9 @@ def _probe_cell(cell):
     text = {s: load_cached_layer_features(cell["text_features"][s]) for s in _SPLITS}
     image = load_cached_layer_features(cell["image_features"])
     splits = [(np.array(text[s].layers[-1]), data[s].y) for s in _SPLITS]
-    scores = linear_probe_f1(*splits, **_probe_settings(cell))
-    return {**scores, "alignment": _alignment(text["test"].layers, image.layers, cell)}
+    scores = linear_probe_f1(*splits, **_probe_settings(cell, device))
+    alignment = layer_alignment(text["test"].layers, image.layers, cell, device).max
+    return {**scores, "alignment": alignment}
 
 
 def _lr_factor(step, warmup_steps, total_steps, lr, min_lr):
@@ -188,6 +190,8 @@ def _lr_factor(step, warmup_steps, total_steps, lr, min_lr):
 
 
 def _embed_text(feats, texts):
+    from ..features._text import pool_hidden
+
     batch = feats.tokenizer_(list(texts), padding=True, truncation=True,
                              max_length=feats.max_length, return_tensors="pt")
     batch = {k: v.to(feats.device_) for k, v in batch.items()
@@ -197,6 +201,8 @@ def _embed_text(feats, texts):
 
 
 def _embed_image(feats, images):
+    from ..features._image import pool_block_output
+
     x = feats._to_tensor(images).to(feats.device_)
     channels_last = getattr(feats.model_, "output_fmt", "NCHW") == "NHWC"
     return pool_block_output(feats.model_.forward_features(x), feats.pooling, channels_last)
@@ -213,25 +219,10 @@ def clip_finetune(text_feats, image_feats, texts, images, *, epochs=30, warmup_e
     at the end of ``epochs``. The extractors' ``model_`` are updated in place (then back in eval
     mode), so their :meth:`transform_layers` give the fine-tuned features.
 
-    Parameters
-    ----------
-    text_feats : fitted PretrainedTextFeatures
-    image_feats : fitted PretrainedImageFeatures
-    texts : sequence of str
-    images : sequence of image paths, PIL images, or a float array (n, channels, height, width)
-    epochs, warmup_epochs : int, default=30, 10
-    lr, min_lr : float, default=1e-4, 1e-6
-    batch_size : int, default=32
-    projection_dim : int, default=256
-    temperature : float, default=0.07
-    weight_decay : float, default=0.0
-    random_state : int, default=0
-    progress : bool, default=False
-
-    Returns
-    -------
-    list of float
-        Mean training loss per epoch.
+    ``text_feats`` and ``image_feats`` are a fitted
+    :class:`~mmalign_sk.features.PretrainedTextFeatures` and
+    :class:`~mmalign_sk.features.PretrainedImageFeatures`; ``images`` are paths, PIL images or a
+    float array (n, channels, height, width). Returns the mean training loss of every epoch.
 
     Examples
     --------
@@ -259,7 +250,11 @@ def clip_finetune(text_feats, image_feats, texts, images, *, epochs=30, warmup_e
     if len(texts) != len(images) or len(texts) < 2:
         raise ValueError(f"need at least 2 pairs with as many texts as images; got {len(texts)} "
                          f"texts and {len(images)} images.")
+    import torch
     from tqdm.auto import tqdm
+
+    from ..estimators import symmetric_info_nce
+    from ..features._device import resolve_dtype
 
     device = text_feats.device_
     torch.manual_seed(random_state)
@@ -304,67 +299,105 @@ def clip_finetune(text_feats, image_feats, texts, images, *, epochs=30, warmup_e
     return losses
 
 
-def _measure(text_feats, image_feats, data, cell):
+def _measure(text_feats, image_feats, data, cell, device):
     """Alignment (test pairs) and macro / micro F1 of text, image and fused probes."""
     text = {s: text_feats.transform_layers(list(data[s].X["text"])) for s in _SPLITS}
     image = {s: image_feats.transform_layers(list(data[s].X["image"])) for s in _SPLITS}
-    out = {"alignment": _alignment(text["test"], image["test"], cell)}
+    out = {"alignment": layer_alignment(text["test"], image["test"], cell, device).max}
     views = {"text": lambda s: text[s][-1], "image": lambda s: image[s][-1],
              "fused": lambda s: np.hstack([text[s][-1], image[s][-1]])}
     for view, get in views.items():
-        scores = linear_probe_f1(*[(get(s), data[s].y) for s in _SPLITS], **_probe_settings(cell))
+        scores = linear_probe_f1(*[(get(s), data[s].y) for s in _SPLITS],
+                                 **_probe_settings(cell, device))
         out[f"{view}_macro_f1"] = scores["macro_f1"]
         out[f"{view}_micro_f1"] = scores["micro_f1"]
     return out
 
 
-def _finetune_cell(cell):
+def _finetune_cell(cell, device):
     """CLIP-style fine-tuning of one text/image encoder pair, measured before and after."""
-    settings = {**cell["extractor"], "dtype": "float32", "device": cell.get("device", "auto")}
-    text_feats = _text_extractor(cell["text_model"], settings).fit()
-    image_feats = _image_extractor(cell["image_model"], settings).fit()
+    extraction = Extraction(**cell["extractor"], dtype="float32")
+    text_feats = extraction.text(cell["text_model"], device).fit()
+    image_feats = extraction.image(cell["image_model"], device).fit()
     data = _load_splits(cell["data_home"], cell["n_labelled"], cell["random_state"])
-    before = _measure(text_feats, image_feats, data, cell)
+    before = _measure(text_feats, image_feats, data, cell, device)
     losses = clip_finetune(
         text_feats, image_feats, list(data["train"].X["text"]), list(data["train"].X["image"]),
         epochs=cell["finetune_epochs"], warmup_epochs=cell["warmup_epochs"],
         lr=cell["finetune_lr"], min_lr=cell["finetune_min_lr"],
         batch_size=cell["finetune_batch_size"], random_state=cell["random_state"])
-    after = _measure(text_feats, image_feats, data, cell)
+    after = _measure(text_feats, image_feats, data, cell, device)
     return {"before": before, "after": after, "losses": losses}
 
 
-def mmimdb_study(
-    data_home=None,
-    text_models=MMIMDB_QUICK["text_models"],
-    image_model=MMIMDB_QUICK["image_model"],
-    *,
-    finetune_text_model=None,
-    n_labelled=None,
-    probe_lrs=PROBE_LRS,
-    probe_epochs=100,
-    finetune=True,
-    finetune_epochs=30,
-    warmup_epochs=10,
-    finetune_lr=1e-4,
-    finetune_min_lr=1e-6,
-    finetune_batch_size=32,
-    metric="mutual_knn",
-    topk=10,
-    clip_quantile=0.95,
-    text_pooling="mean",
-    image_pooling="cls",
-    batch_size=32,
-    max_length=512,
-    device="auto",
-    dtype="auto",
-    local_files_only=False,
-    feature_dir=None,
-    cache_dir=None,
-    n_jobs=None,
-    progress=True,
-    random_state=0,
-):
+def _plan(params, random_state, device, cache_dir=None, progress=False, **run):
+    text_models = check_models(params["text_models"], "text_models")
+    image_model = check_models(params["image_model"], "image_model")[0]
+    finetune_model = params["finetune_text_model"]
+    finetune_model = text_models[0] if finetune_model is None else check_models(
+        finetune_model, "finetune_text_model")[0]
+    extraction = Extraction.from_params(params)
+    data_home = params["data_home"]
+    common = {"data_home": None if data_home is None else os.fspath(Path(data_home).expanduser()),
+              "n_labelled": params["n_labelled"], "random_state": random_state,
+              "metric": params["metric"], "topk": check_int(params["topk"], "topk", 1),
+              "clip_quantile": params["clip_quantile"],
+              "probe_lrs": check_positive_floats(params["probe_lrs"], "probe_lrs",
+                                                 allow_zero=False),
+              "probe_epochs": check_int(params["probe_epochs"], "probe_epochs", 1)}
+    data = _load_splits(common["data_home"], params["n_labelled"], random_state)
+    if len(data["test"].y) <= common["topk"]:
+        raise ValueError(f"the test split has {len(data['test'].y)} movies; the alignment on it "
+                         f"needs more than topk={common['topk']}.")
+    jobs = [("image", image_model, "test", list(data["test"].X["image"]))]
+    jobs += [("text", name, split, list(data[split].X["text"]))
+             for name in text_models for split in _SPLITS]
+    folder, cleanup = feature_folder(params["feature_dir"], cache_dir)
+    features = feature_stage("features", jobs, extraction, folder, device, progress)
+    index = {(c["kind"], c["model"], c["data"]): i for i, c in enumerate(features.cells)}
+
+    def feature(done, kind, model, split):
+        return done["features"][index[kind, model, split]]
+
+    def probe_cells(done):
+        return [{**common, "text_features": {s: feature(done, "text", name, s)["path"]
+                                             for s in _SPLITS},
+                 "image_features": feature(done, "image", image_model, "test")["path"]}
+                for name in text_models]
+
+    stages = [features, Stage("probes", probe_cells, _probe_cell,
+                              inputs=lambda cell, done: (device,))]
+    if params["finetune"]:
+        epochs = check_int(params["finetune_epochs"], "finetune_epochs", 1)
+        lr = check_real(params["finetune_lr"], "finetune_lr", 0, low_inclusive=False)
+        cell = {**common, "text_model": finetune_model, "image_model": image_model,
+                "extractor": {k: v for k, v in extraction.key().items() if k != "dtype"},
+                "finetune_epochs": epochs,
+                "warmup_epochs": check_int(params["warmup_epochs"], "warmup_epochs", 0, epochs),
+                "finetune_lr": lr,
+                "finetune_min_lr": check_real(params["finetune_min_lr"], "finetune_min_lr", 0, lr),
+                "finetune_batch_size": check_int(params["finetune_batch_size"],
+                                                 "finetune_batch_size", 2)}
+        stages.append(Stage("fine-tuning", [cell], _finetune_cell,
+                            inputs=lambda cell, done: (device,), large=True))
+
+    def table(done):
+        records = [{"experiment": "probe", "text_model": name, "text_family": model_family(name),
+                    "text_params": feature(done, "text", name, "train")["n_parameters"],
+                    "image_model": image_model, "stage": "pretrained", **res}
+                   for name, res in zip(text_models, done["probes"])]
+        for res in done.get("fine-tuning", ()):
+            for stage in ("before", "after"):
+                records.append({"experiment": "clip_finetune", "text_model": finetune_model,
+                                "text_family": model_family(finetune_model),
+                                "image_model": image_model, "stage": stage, **res[stage],
+                                "final_loss": res["losses"][-1] if stage == "after" else None})
+        return StudyTable(records), None
+
+    return Plan(stages=tuple(stages), table=table, cleanup=cleanup)
+
+
+def mmimdb_study(*args, **params):
     """Genre prediction on MM-IMDb against vision-language alignment.
 
     Two experiments of Tjandrasuwita et al. (2025):
@@ -379,30 +412,28 @@ def mmimdb_study(
       (:func:`clip_finetune`); alignment and the macro / micro F1 of text, image and fused
       (concatenated) probes before and after.
 
+    This is ``run_study(STUDIES["mmimdb"], "full", "mmimdb", ...)``: the defaults are
+    ``MMIMDB_FULL`` (the paper's probe and fine-tuning settings); ``MMIMDB_QUICK`` is smaller.
+
     Parameters
     ----------
-    data_home : str or path-like, default=None
+    data_home : str or path-like, optional
         Where ``mmimdb/`` lies (see :func:`~mmalign_sk.datasets.fetch_mmimdb`).
     text_models : sequence of str
-        Hugging Face names (downloaded on first use) or ``save_pretrained`` folders.
+        Hugging Face names or ``save_pretrained`` folders.
     image_model : str
-        timm name or ``save_for_hf`` folder.
-    finetune_text_model : str, default=None
+        timm name or ``save_for_hf`` folder (``data_home``, ``text_models`` and ``image_model``
+        are also the positional arguments).
+    finetune_text_model : str, optional
         The language model fine-tuned with ``image_model``; None takes the first of
         ``text_models``.
-    n_labelled : int, default=None
+    n_labelled : int, optional
         Movies per split (seeded); None keeps all.
-    probe_lrs, probe_epochs
-        The probes' learning-rate grid and epochs (paper: {5e-3, 1e-3, 5e-4, 1e-4}, 100).
-    finetune : bool, default=True
-        Run the fine-tuning experiment.
-    finetune_epochs, warmup_epochs, finetune_lr, finetune_min_lr, finetune_batch_size
-        Fine-tuning schedule (paper: 30 epochs, 10 warm-up, lr 1e-4 cosine to 1e-6).
-    metric, topk, clip_quantile
-        The alignment metric (max over layer pairs on the test pairs).
-    text_pooling, image_pooling, batch_size, max_length, device, dtype, local_files_only
-        Feature extraction, as in :func:`vision_language_study`.
-    feature_dir, cache_dir, n_jobs, progress, random_state
+    probe_lrs, probe_epochs, finetune, finetune_epochs, warmup_epochs, finetune_lr, \
+finetune_min_lr, finetune_batch_size
+        The probes' learning rates and epochs; whether to fine-tune and its schedule.
+    metric, topk, clip_quantile, text_pooling, image_pooling, batch_size, max_length, dtype, \
+local_files_only, feature_dir, device, n_jobs, cache_dir, progress, random_state
         As in :func:`vision_language_study`; ``random_state`` also seeds the probes and the
         fine-tuning.
 
@@ -415,71 +446,11 @@ def mmimdb_study(
 
     Examples
     --------
-    >>> from mmalign_sk.experiments import mmimdb_study
-    >>> table = mmimdb_study("~/mmalign_data", n_labelled=1024)  # doctest: +SKIP
+    >>> from mmalign_sk.experiments import mmimdb_study, MMIMDB_QUICK
+    >>> table = mmimdb_study("~/mmalign_data", **MMIMDB_QUICK)  # doctest: +SKIP
     """
-    text_models = _check_models(text_models, "text_models")
-    image_model = _check_models([image_model], "image_model")[0]
-    finetune_text_model = text_models[0] if finetune_text_model is None else \
-        _check_models([finetune_text_model], "finetune_text_model")[0]
-    settings = {"text_pooling": text_pooling, "image_pooling": image_pooling,
-                "batch_size": check_int(batch_size, "batch_size", 1),
-                "max_length": check_int(max_length, "max_length", 1), "device": device,
-                "dtype": dtype, "local_files_only": bool(local_files_only)}
-    common = {"data_home": None if data_home is None else os.fspath(Path(data_home).expanduser()),
-              "n_labelled": n_labelled, "random_state": random_state, "metric": metric,
-              "topk": check_int(topk, "topk", 1), "clip_quantile": clip_quantile,
-              "probe_lrs": check_positive_floats(probe_lrs, "probe_lrs", allow_zero=False),
-              "probe_epochs": check_int(probe_epochs, "probe_epochs", 1), "device": device}
-    data = _load_splits(common["data_home"], n_labelled, random_state)
-    if len(data["test"].y) <= common["topk"]:
-        raise ValueError(f"the test split has {len(data['test'].y)} movies; the alignment on it "
-                         f"needs more than topk={common['topk']}.")
-    cleanup = None
-    if feature_dir is None:
-        if cache_dir is not None:
-            feature_dir = Path(cache_dir).expanduser().parent / "features"
-        else:
-            cleanup = tempfile.TemporaryDirectory(prefix="mmalign_features_")
-            feature_dir = cleanup.name
-    cache = ResultCache(cache_dir)
-    try:
-        image = cached_layer_features(_image_extractor(image_model, settings),
-                                      list(data["test"].X["image"]), feature_dir,
-                                      progress=progress)
-        cells, rows = [], []
-        for name in text_models:
-            feats = {s: cached_layer_features(_text_extractor(name, settings),
-                                              list(data[s].X["text"]), feature_dir,
-                                              progress=progress) for s in _SPLITS}
-            cells.append({**common, "text_features": {s: str(f.path) for s, f in feats.items()},
-                          "image_features": str(image.path)})
-            rows.append({"experiment": "probe", "text_model": name,
-                         "text_family": model_family(name),
-                         "text_params": feats["train"].n_parameters, "image_model": image_model,
-                         "stage": "pretrained"})
-        results = _run_cells(cells, _probe_cell, cache=cache, n_jobs=n_jobs, progress=progress,
-                             desc="MM-IMDb probes")
-    finally:
-        if cleanup is not None:
-            cleanup.cleanup()
-    records = [{**row, **res} for row, res in zip(rows, results)]
-    if finetune:
-        cell = {**common, "text_model": finetune_text_model, "image_model": image_model,
-                "extractor": {k: v for k, v in settings.items() if k not in ("device", "dtype")},
-                "finetune_epochs": check_int(finetune_epochs, "finetune_epochs", 1),
-                "warmup_epochs": check_int(warmup_epochs, "warmup_epochs", 0, finetune_epochs),
-                "finetune_lr": check_real(finetune_lr, "finetune_lr", 0, low_inclusive=False),
-                "finetune_min_lr": check_real(finetune_min_lr, "finetune_min_lr", 0, finetune_lr),
-                "finetune_batch_size": check_int(finetune_batch_size, "finetune_batch_size", 2)}
-        (res,) = _run_cells([cell], _finetune_cell, cache=cache, progress=progress,
-                            desc="MM-IMDb CLIP fine-tuning", one_thread=False)
-        for stage in ("before", "after"):
-            records.append({"experiment": "clip_finetune", "text_model": finetune_text_model,
-                            "text_family": model_family(finetune_text_model),
-                            "image_model": image_model, "stage": stage, **res[stage],
-                            "final_loss": res["losses"][-1] if stage == "after" else None})
-    return StudyTable(records)
+    named = positional(("data_home", "text_models", "image_model"), args)
+    return run_study(MMIMDB_STUDY, "full", "mmimdb", **named, **params).table
 
 
 def summarize_mmimdb(table):
@@ -497,15 +468,15 @@ def summarize_mmimdb(table):
     Returns
     -------
     dict
-        ``probes`` and ``finetune`` (StudyTables) and ``findings`` (``{finding, holds,
-        evidence}``).
+        ``probes`` and ``finetune`` (StudyTables) and ``findings`` (list of
+        :class:`~mmalign_sk.experiments.Finding`).
 
     Examples
     --------
     >>> from mmalign_sk.experiments import StudyTable, summarize_mmimdb
     >>> rows = [{"experiment": "probe", "text_model": m, "alignment": a, "macro_f1": f}
     ...         for m, a, f in (("s", 0.1, 0.40), ("m", 0.2, 0.45), ("l", 0.3, 0.50))]
-    >>> summarize_mmimdb(StudyTable(rows))["findings"][0]["holds"]
+    >>> summarize_mmimdb(StudyTable(rows))["findings"][0].holds
     True
     """
     probes = table.filter(experiment="probe")
@@ -513,16 +484,15 @@ def summarize_mmimdb(table):
     if len(probes):
         x, y = probes["alignment"].astype(float), probes["macro_f1"].astype(float)
         rho = _rank_trend(x, y) if len(probes) == 2 else spearman(x, y)
-        findings.append({
-            "finding": "Language models more aligned with the vision model give better genre "
-                       "probes",
-            "holds": bool(rho > 0),
-            "evidence": (f"Spearman rho of alignment vs test macro F1 over {len(probes)} "
-                         f"language models (two: the sign of the slope): {rho:+.2f}"
-                         if not math.isnan(rho) else
-                         f"undefined with {len(probes)} language model(s) (needs 2 or more with "
-                         "different values)") + ".",
-        })
+        findings.append(Finding(
+            "Language models more aligned with the vision model give better genre probes",
+            rho > 0,
+            (f"Spearman rho of alignment vs test macro F1 over {len(probes)} language models "
+             f"(two: the sign of the slope): {rho:+.2f}" if not math.isnan(rho) else
+             f"undefined with {len(probes)} language model(s) (needs 2 or more with different "
+             "values)") + ".",
+            rho,
+        ))
     fine = table.filter(experiment="clip_finetune") if "experiment" in table.columns else probes
     if len(fine) == 2:
         before = fine.filter(stage="before").records[0]
@@ -530,12 +500,62 @@ def summarize_mmimdb(table):
         d_align = after["alignment"] - before["alignment"]
         deltas = {v: after[f"{v}_macro_f1"] - before[f"{v}_macro_f1"]
                   for v in ("text", "image", "fused")}
-        findings.append({
-            "finding": "CLIP-style fine-tuning raises alignment and, with it, genre prediction",
-            "holds": bool(d_align > 0 and deltas["fused"] > 0),
-            "evidence": f"alignment {before['alignment']:.3f} -> {after['alignment']:.3f}; "
-                        "macro F1 change " + ", ".join(f"{v} {d:+.3f}" for v, d in deltas.items())
-                        + ".",
-        })
+        findings.append(Finding(
+            "CLIP-style fine-tuning raises alignment and, with it, genre prediction",
+            d_align > 0 and deltas["fused"] > 0,
+            f"alignment {before['alignment']:.3f} -> {after['alignment']:.3f}; macro F1 change "
+            + ", ".join(f"{v} {d:+.3f}" for v, d in deltas.items()) + ".",
+            deltas["fused"],
+        ))
     return {"probes": probes, "finetune": fine if len(fine) == 2 else StudyTable([]),
             "findings": findings}
+
+
+# ------------------------------------------------------------------------------ the report
+def mmimdb_report(run, summary):
+    """The summary's sections: the probes, and the fine-tuning before and after."""
+    sections = [("Linear probes on the last layer of each language model (test split)",
+                 summary["probes"].to_markdown(["text_model", "text_params", "alignment",
+                                                "best_lr", "macro_f1", "micro_f1"]))]
+    if len(summary["finetune"]):
+        sections.append(("CLIP-style fine-tuning: before and after",
+                         summary["finetune"].to_markdown(
+                             ["stage", "alignment", "text_macro_f1", "text_micro_f1",
+                              "image_macro_f1", "image_micro_f1", "fused_macro_f1",
+                              "fused_micro_f1"])))
+    return Report(sections, summary["findings"])
+
+
+def mmimdb_figures(run, summary):
+    """``{file name: figure}``: the probes' F1 against alignment (two or more probes)."""
+    from . import _figures
+
+    if len(summary["probes"]) < 2:
+        return {}
+    fig, _ = _figures.scatter(summary["probes"], "alignment", "macro_f1", "text_family",
+                              f"{HEADLINE} with the vision model (max over layer pairs)",
+                              "test macro F1 of the linear probe", "MM-IMDb: genres vs alignment")
+    return {"mmimdb_f1_vs_alignment.png": fig}
+
+
+MMIMDB_STUDY = Study(
+    name="mmimdb",
+    help="MM-IMDb: does more alignment between a language model and a vision model mean better "
+         "genre prediction? Linear probes, and CLIP-style fine-tuning (Tjandrasuwita et al. 2025)",
+    sources={"mmimdb": Source("mmimdb", "MM-IMDb in --data-home/mmimdb", PRESETS, _plan,
+                              data=dict(data_home=None, feature_dir=None))},
+    summarize=summarize_mmimdb,
+    report=mmimdb_report,
+    figures=mmimdb_figures,
+    outputs=("mmimdb.csv", "mmimdb.json", "summary.md", "summary.json",
+             "mmimdb_f1_vs_alignment.png", "features/", "cache/"),
+    options=(
+        ("--text-models", dict(dest="text_models", nargs="+", metavar="MODEL",
+                               help="Hugging Face names or save_pretrained folders; the first "
+                                    "is fine-tuned (default: the preset's)")),
+        ("--image-model", dict(dest="image_model", metavar="MODEL",
+                               help="timm name or save_for_hf folder (default: the preset's)")),
+        ("--local-files-only", dict(dest="local_files_only", action="store_const", const=True,
+                                    help="never download models (use the Hugging Face cache)")),
+    ),
+)

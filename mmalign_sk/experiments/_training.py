@@ -1,5 +1,7 @@
-"""Training to convergence: early stopping on a validation split, best weights restored, and the
-learning rate and weight decay chosen on the same split.
+"""Training the studies' models on a validation split: every candidate of a grid kept
+(:func:`fit_candidates`), or trained to convergence, with early stopping on the validation split,
+best weights restored, and the learning rate and weight decay chosen on the same split
+(:func:`fit_converged`).
 
 A fixed number of epochs is not a fair budget for a sweep of the alignment weight: a strong
 alignment loss slows the task down (its InfoNCE term starts near ln(batch size), several times the
@@ -22,13 +24,71 @@ judged by the same quantity.
 import numpy as np
 import torch
 import torch.nn.functional as F
+from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.model_selection import ParameterGrid
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import ParameterGrid, PredefinedSplit
 from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import ValidSplit
 
 from .._checks import check_int
-from ._common import train_then_validate
+from ..datasets import paper_split
+
+def split_indices(y, random_state):
+    """Row indices of the 70 / 15 / 15 stratified split of :func:`~mmalign_sk.datasets.paper_split`."""
+    index = np.arange(len(y))
+    train, val, test, *_ = paper_split(index, y, random_state=random_state)
+    return train, val, test
+
+
+def train_then_validate(train, val):
+    """``(rows, fold)``: the rows ``train`` then ``val``, and the one-fold
+    :class:`~sklearn.model_selection.PredefinedSplit` that trains on the first and scores the second."""
+    rows = np.concatenate([train, val])
+    fold = PredefinedSplit(np.r_[np.full(len(train), -1), np.zeros(len(val), dtype=int)])
+    return rows, fold
+
+
+def fit_candidates(estimator, grid, X, y, train, val, scoring="accuracy", n_jobs=None):
+    """Every candidate of ``grid`` fitted on the rows ``train`` and scored on the rows ``val``.
+
+    This is what :class:`~sklearn.model_selection.GridSearchCV` does on a one-fold
+    :class:`~sklearn.model_selection.PredefinedSplit` (train on ``train``, score on ``val``), but
+    the fitted candidates (clones of ``estimator``, one per point of the
+    :class:`~sklearn.model_selection.ParameterGrid` ``grid``) are kept: each is a model in its own
+    right (the winner needs no refit), and the test rows are never seen. ``scoring`` is as in
+    :func:`~sklearn.metrics.check_scoring`; ``n_jobs`` fits candidates in parallel (joblib).
+
+    Returns
+    -------
+    candidates : list of dict
+        ``{"params", "model", "val_score"}`` in the grid's order.
+    best : int
+        Index of the best validation score (the first among ties, as GridSearchCV ranks them).
+    """
+    scorer = check_scoring(estimator, scoring=scoring)
+
+    def fit(params):
+        model = clone(estimator).set_params(**params).fit(X[train], y[train])
+        return model, float(scorer(model, X[val], y[val]))
+
+    params = list(ParameterGrid(grid))
+    if n_jobs in (None, 1) or len(params) == 1:
+        fitted = [fit(p) for p in params]
+    else:
+        fitted = Parallel(n_jobs=n_jobs)(delayed(fit)(p) for p in params)
+    candidates = [
+        {"params": {k: _plain(v) for k, v in p.items()}, "model": model, "val_score": score}
+        for p, (model, score) in zip(params, fitted)
+    ]
+    scores = np.array([c["val_score"] for c in candidates])
+    best = int(np.flatnonzero(scores == np.nanmax(scores))[0]) if np.any(~np.isnan(scores)) else 0
+    return candidates, best
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
 
 #: The history column that the early stopping and the choice of hyper-parameters read.
 MONITOR = "valid_unimodal_loss"

@@ -7,7 +7,7 @@ from sklearn.metrics import accuracy_score
 
 from mmalign_sk.datasets import make_interaction_dataset
 from mmalign_sk.estimators import AlignedContrastiveClassifier
-from mmalign_sk.experiments._convergence import (
+from mmalign_sk.experiments._training import (
     ACCURACY,
     MONITOR,
     convergence_info,
