@@ -69,6 +69,11 @@ class SVCCA(AlignmentMetric):
     def represent(self, X):
         return top_left_singular_vectors(standardize_columns(X), self.cca_dim)
 
+    def permute_representation(self, rep, perm):
+        # standardising and X^T X do not depend on the order of rows: the leading left singular
+        # vectors of X[perm] are those of X with their rows permuted
+        return rep[perm]
+
     def compare(self, rep_a, rep_b):
         correlations = torch.linalg.svdvals(rep_a.T @ rep_b).clamp(0.0, 1.0)
         return float(correlations.mean())
