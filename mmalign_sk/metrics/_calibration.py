@@ -19,7 +19,7 @@ from ._backend import resolve_device
 from ._base import AlignmentMetric
 from ._cca import SVCCA
 from ._cmd import CMD
-from ._kernel import CKA
+from ._kernel import CKA, CKNNA
 from ._knn import _KNNMetric
 from ._registry import get_metric
 from ._reuse import not_reusing
@@ -111,33 +111,48 @@ def _take_rows(X, rows):
 
 
 # -- bootstrap ------------------------------------------------------------------------------------
-def bootstrap_draws(metric, A, B, rep_a, rep_b, device, n_bootstraps, seed):
-    """Bootstrap replicates of the score.
+def _resamples_rows(metric):
+    """True: replicates on rows drawn with replacement (CKA, CMD, SVCCA); False: on half of the
+    rows drawn without replacement (kNN metrics and CKNNA, whose neighbour lists a duplicated row
+    would fill with its own copies)."""
+    if isinstance(metric, (CKA, SVCCA, CMD)):
+        return True
+    if isinstance(metric, (_KNNMetric, CKNNA)):
+        return False
+    raise ValueError(
+        f"n_bootstraps is available for the CKA, CMD, SVCCA, CKNNA and kNN metrics; "
+        f"{metric.name} needs n_bootstraps=0."
+    )
 
-    CKA, SVCCA and CMD are recomputed on rows resampled with replacement (the same rows of ``A``
-    and ``B``). Resampling would duplicate rows in the kNN metrics (a duplicate is its own nearest
-    neighbour), so they resample the rows' own scores instead (each row's shared-neighbour
-    fraction, cycle hit, LCS length or edit similarity, computed once on all rows): the mean of
-    ``n`` resampled row scores. This ignores the dependence between rows' neighbour lists;
-    ``benchmarks/bench_calibration.py --coverage`` measures the coverage it gives.
-    """
-    rng = np.random.default_rng(seed)
+
+def bootstrap_draws(metric, A, B, device, n_bootstraps, seed):
+    """Replicates of the score for a confidence interval (see :func:`alignment_test`, Notes)."""
+    with_replacement = _resamples_rows(metric)
     n = A.shape[0]
-    if isinstance(metric, _KNNMetric):
-        rows = metric.row_scores(rep_a, rep_b)
-        return np.array([rows[rng.integers(0, n, n)].mean() for _ in range(n_bootstraps)])
-    if not isinstance(metric, (CKA, SVCCA, CMD)):
-        raise ValueError(
-            f"n_bootstraps is available for the CKA, SVCCA, CMD and kNN metrics; {metric.name} "
-            "(whose score is not defined on resampled rows) needs n_bootstraps=0."
-        )
+    if not with_replacement:
+        try:
+            metric.check_n_samples(n // 2)
+        except ValueError as exc:
+            raise ValueError(
+                f"n_bootstraps with {metric.name} recomputes the metric on half of the rows "
+                f"({n // 2} of {n}), which it refuses: {exc}") from None
+    rng = np.random.default_rng(seed)
     draws = []
     with not_reusing():
         for _ in range(n_bootstraps):
-            rows = torch.from_numpy(rng.integers(0, n, n))
+            rows = rng.integers(0, n, n) if with_replacement else rng.permutation(n)[:n // 2]
+            rows = torch.from_numpy(rows)
             draws.append(metric.compare(metric.prepare(_take_rows(A, rows), "A", device),
                                         metric.prepare(_take_rows(B, rows), "B", device)))
     return np.asarray(draws, dtype=np.float64)
+
+
+def centred_interval(score, draws, alpha):
+    """``score`` plus the alpha/2 and 1 - alpha/2 quantiles of the replicates' deviations from
+    their mean: the replicates' spread, without their shift (duplicated rows raise kernel
+    similarities; half samples change the kNN metrics' chance level)."""
+    low, high = np.quantile(draws - draws.mean(), [alpha / 2, 1 - alpha / 2])
+    return float(score + low), float(score + high)
 
 
 # -- the result -----------------------------------------------------------------------------------
@@ -165,9 +180,9 @@ class AlignmentTestResult:
     score_range : (float, float)
         The metric's smallest and largest value; ``score_max`` is the second.
     ci : (float, float) or None
-        The bootstrap percentile interval at level 1 - alpha, when ``n_bootstraps > 0``.
+        The confidence interval of the score at level 1 - alpha, when ``n_bootstraps > 0``.
     bootstrap : ndarray of shape (n_bootstraps,) or None
-        The bootstrap replicates of the score.
+        The replicates of the score behind ``ci`` (bootstrap or half samples).
     null_mean, null_std : float
         Mean and standard deviation of the null: the chance level and its spread.
     significant : bool
@@ -245,8 +260,8 @@ def alignment_test(A, B, metric="mutual_knn", *, n_permutations=1000, alpha=0.05
         Level of the test: the threshold is the null's (1 - alpha) quantile; the bootstrap
         interval has level 1 - alpha.
     n_bootstraps : int >= 0, default=0
-        Bootstrap replicates for a confidence interval of the score (0: none). CKA, SVCCA and CMD
-        resample rows; the kNN metrics resample the rows' own scores (see Notes); CKNNA has none.
+        Replicates for a confidence interval of the score (0: none): CKA, CMD and SVCCA on rows
+        resampled with replacement, the kNN metrics and CKNNA on half of the rows (see Notes).
     random_state : int, RandomState instance or None, default=None
         Seeds the permutations and the bootstrap.
     **metric_params
@@ -276,10 +291,15 @@ def alignment_test(A, B, metric="mutual_knn", *, n_permutations=1000, alpha=0.05
     nulls equal K recomputations exactly; the kernel, CMD and SVCCA nulls equal them to float
     rounding (sums are taken in another order).
 
-    *kNN intervals.* Resampling rows with replacement would put duplicated rows among each
-    other's nearest neighbours, so the kNN metrics' interval resamples the per-row scores (the
-    metric is their mean). Rows' neighbour lists overlap, so the interval can be too narrow; the
-    coverage measured in a simulation is in ``docs/significance.md``.
+    *Confidence intervals.* CKA, CMD and SVCCA are recomputed on ``n`` rows drawn with
+    replacement (the same rows of ``A`` and ``B``). Duplicated rows raise kernel similarities,
+    which shifts the replicates up, so the interval is the score plus the quantiles of the
+    replicates' deviations from their mean (their spread without their shift). In a kNN metric a
+    duplicated row would be its copy's nearest neighbour, so the kNN metrics and CKNNA are
+    recomputed on half of the rows drawn without replacement (half-sampling: for a statistic
+    whose variance falls as ``1/n`` the spread of half samples around the full sample is that of
+    the full sample around its expectation), again centred on the score. The coverage of both,
+    measured in a simulation, is in ``docs/significance.md``.
 
     Examples
     --------
@@ -312,9 +332,8 @@ def alignment_test(A, B, metric="mutual_knn", *, n_permutations=1000, alpha=0.05
     cut = threshold(null, alpha)
     boot, ci = None, None
     if n_bootstraps:
-        boot = bootstrap_draws(metric, A, B, rep_a, rep_b, device, n_bootstraps, boot_seed)
-        low, high = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
-        ci = (float(low), float(high))
+        boot = bootstrap_draws(metric, A, B, device, n_bootstraps, boot_seed)
+        ci = centred_interval(score, boot, alpha)
     score_range = tuple(float(v) for v in metric.score_range)
     return AlignmentTestResult(
         metric=metric.name, score=score, null=null, alpha=alpha, threshold=cut,

@@ -285,18 +285,27 @@ _DENSE_NULL_ENTRIES = 2 ** 26
 
 def _rbf_null_traces(rep_a, rep_b, permutations):
     """``sum_ij K_ij L_{p_i p_j}`` for every permutation ``p``: both stored kernels are formed
-    once, then each draw gathers ``L``'s rows and columns (``O(n^2)``, no exponentials)."""
+    once, then each draw gathers ``L``'s rows and columns (``O(n^2)``, no exponentials), by row
+    blocks, and sums the products in float64."""
     n = rep_a["X"].shape[0]
     K = _rbf_block(rep_a["X"], rep_a["sq_norms"], 0, n, rep_a["sigma"], rep_a["shift"])
     L = _rbf_block(rep_b["X"], rep_b["sq_norms"], 0, n, rep_b["sigma"], rep_b["shift"])
     step = _block_rows(n, 2 * n)
+    on_cpu = K.device.type == "cpu"
+    if on_cpu:  # numpy gathers and sums float32 products in float64 without a float64 copy
+        K, L = K.numpy(), L.numpy()
     traces = []
     for perm in permutations:
-        L_cols = L.index_select(1, perm)
         total = 0.0
         for start in range(0, n, step):
-            block = L_cols.index_select(0, perm[start:start + step])
-            total += float((K[start:start + step] * block).sum(dtype=torch.float64))
+            rows = perm[start:start + step]
+            if on_cpu:
+                block = L[np.ix_(rows.numpy(), perm.numpy())]
+                total += float(np.einsum("ij,ij->", K[start:start + step], block,
+                                         dtype=np.float64))
+            else:
+                block = L.index_select(0, rows).index_select(1, perm)
+                total += float((K[start:start + step] * block).sum(dtype=torch.float64))
         traces.append(total)
     return traces
 

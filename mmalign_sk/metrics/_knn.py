@@ -118,10 +118,6 @@ class _KNNMetric(AlignmentMetric):
     def permute_representation(self, rep, perm):
         return relabel_knn(rep, perm)
 
-    def row_scores(self, rep_a, rep_b):
-        """Each row's own score (float64, shape (n,)); the metric is their mean."""
-        raise NotImplementedError
-
 
 class MutualKNN(_KNNMetric):
     """Mutual k-nearest-neighbour alignment: mean fraction of shared neighbours.
@@ -159,8 +155,6 @@ class MutualKNN(_KNNMetric):
     def compare(self, rep_a, rep_b):
         return int(_per_row(_shared_counts, rep_a, rep_b).sum()) / (rep_a.shape[0] * rep_a.shape[1])
 
-    def row_scores(self, rep_a, rep_b):
-        return _per_row(_shared_counts, rep_a, rep_b).cpu().numpy() / rep_a.shape[1]
 
 
 class CycleKNN(_KNNMetric):
@@ -199,8 +193,6 @@ class CycleKNN(_KNNMetric):
     def compare(self, rep_a, rep_b):
         return int(_per_row(_cycle_hits, rep_a, rep_b).sum()) / rep_a.shape[0]
 
-    def row_scores(self, rep_a, rep_b):
-        return _per_row(_cycle_hits, rep_a, rep_b).cpu().numpy().astype(float)
 
 
 class LCSKNN(_KNNMetric):
@@ -243,8 +235,6 @@ class LCSKNN(_KNNMetric):
     def compare(self, rep_a, rep_b):
         return int(_per_row(_lcs_lengths, rep_a, rep_b).sum()) / rep_a.shape[0]
 
-    def row_scores(self, rep_a, rep_b):
-        return _per_row(_lcs_lengths, rep_a, rep_b).cpu().numpy().astype(float)
 
 
 class EditDistanceKNN(_KNNMetric):
@@ -284,8 +274,6 @@ class EditDistanceKNN(_KNNMetric):
         n, k = rep_a.shape
         return 1.0 - int(_per_row(_edit_distances, rep_a, rep_b).sum()) / (n * k)
 
-    def row_scores(self, rep_a, rep_b):
-        return 1.0 - _per_row(_edit_distances, rep_a, rep_b).cpu().numpy() / rep_a.shape[1]
 
 
 for _metric in (MutualKNN, CycleKNN, LCSKNN, EditDistanceKNN):

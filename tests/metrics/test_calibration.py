@@ -226,39 +226,37 @@ def test_layerwise_without_permutations_has_no_test():
         result.p_value
 
 
-def test_knn_bootstrap_resamples_row_scores():
-    """The bootstrap of mutual kNN resamples per-row shared-neighbour fractions, computed here
-    naively in float64."""
+def _boot_rng(random_state):
+    rng = check_random_state(random_state)
+    draw_seed(rng)  # the permutations' seed comes first
+    return np.random.default_rng(draw_seed(rng))
+
+
+def test_knn_interval_recomputes_on_half_samples():
     A, B = _pair(70, seed=1)
-    result = alignment_test(A, B, "mutual_knn", topk=5, n_permutations=19, n_bootstraps=200,
-                            random_state=0, clip_quantile=None)
-
-    def lists(X):
-        X = X / np.linalg.norm(X, axis=1, keepdims=True)
-        S = X @ X.T
-        np.fill_diagonal(S, -np.inf)
-        return [set(np.argsort(-row)[:5]) for row in S]
-
-    rows = np.array([len(a & b) / 5 for a, b in zip(lists(A), lists(B))])
-    assert rows.mean() == pytest.approx(result.score)
-    assert set(np.round(result.bootstrap * 70 * 5).astype(int)) <= set(range(0, 351))
-    low, high = result.ci
-    se = rows.std() / np.sqrt(70)  # the bootstrap interval of a mean: about +- 2 standard errors
-    assert low < result.score < high
-    assert high - low == pytest.approx(2 * 1.96 * se, rel=0.25)
+    result = alignment_test(A, B, "mutual_knn", topk=5, n_permutations=19, n_bootstraps=6,
+                            random_state=0)
+    rng = _boot_rng(0)
+    expected = []
+    for _ in range(6):
+        rows = rng.permutation(70)[:35]
+        expected.append(get_metric("mutual_knn", topk=5)(A[rows], B[rows]))
+    np.testing.assert_array_equal(result.bootstrap, expected)
+    deviations = np.array(expected) - np.mean(expected)
+    np.testing.assert_allclose(result.ci, result.score + np.quantile(deviations, [0.025, 0.975]))
 
 
-def test_cka_bootstrap_recomputes_on_resampled_rows():
+def test_cka_interval_recomputes_on_resampled_rows():
     A, B = _pair(50, seed=2)
-    result = alignment_test(A, B, "cka", n_permutations=19, n_bootstraps=5, random_state=0)
-    rng = check_random_state(0)
-    draw_seed(rng)
-    boot_rng = np.random.default_rng(draw_seed(rng))
+    result = alignment_test(A, B, "cka", n_permutations=19, n_bootstraps=5, alpha=0.1, random_state=0)
+    rng = _boot_rng(0)
     expected = []
     for _ in range(5):
-        rows = boot_rng.integers(0, 50, 50)
+        rows = rng.integers(0, 50, 50)
         expected.append(get_metric("cka")(A[rows], B[rows]))
     np.testing.assert_allclose(result.bootstrap, expected, atol=1e-6)
+    deviations = result.bootstrap - result.bootstrap.mean()
+    np.testing.assert_allclose(result.ci, result.score + np.quantile(deviations, [0.05, 0.95]))
 
 
 def test_bad_input():
@@ -278,8 +276,20 @@ def test_bad_input():
         alignment_test(A, B, "nope", n_permutations=20)
     with pytest.raises(ValueError, match="contract='samples'.*undefined"):
         alignment_test(A[:, :6], B, "cmd", contract="samples", n_permutations=20)
-    with pytest.raises(ValueError, match="n_bootstraps is available"):
-        alignment_test(A, B, "cknna", topk=5, n_permutations=20, n_bootstraps=10)
+    with pytest.raises(ValueError, match="half of the rows .15 of 30.*topk"):
+        alignment_test(A, B, "cknna", topk=15, n_permutations=20, n_bootstraps=10)
+
+    class Plain(AlignmentMetric):
+        name = "plain"
+
+        def represent(self, X):
+            return X
+
+        def compare(self, rep_a, rep_b):
+            return 0.0
+
+    with pytest.raises(ValueError, match="plain needs n_bootstraps=0"):
+        alignment_test(A, B, Plain(), n_permutations=20, n_bootstraps=10)
     with pytest.raises(ValueError, match="n_bootstraps must be >= 0"):
         alignment_test(A, B, n_permutations=20, n_bootstraps=-1)
     with pytest.raises(ValueError, match="n_permutations must be >= 1"):
