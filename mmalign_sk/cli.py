@@ -4,8 +4,9 @@ Sub-commands
 ------------
 ``mmalign example-pair OUT_DIR``
     Write an example pair of embedding files (``A.npy``, ``B.npy``) that share part of a latent space.
-``mmalign score A.npy B.npy``
-    Print every alignment metric (or those given with ``--metric``) between two embedding files.
+``mmalign score A.npy B.npy [--permutations K]``
+    Print every alignment metric (or those given with ``--metric``) between two embedding files,
+    with its range and, with ``--permutations``, its chance level, p-value and calibrated score.
 ``mmalign reproduce {emergence,strategic,vision-language,mmimdb} [--quick]``
     Run a paper's study end to end, writing tables and figures and printing a summary; each
     study's ``--help`` lists its datasets, presets (the paper's values and ours) and outputs.
@@ -132,6 +133,8 @@ _n_jobs = _argument(int, lambda v: v != 0, "a non-zero integer (-1 uses every CP
 _quantile = _argument(float, lambda v: 0.0 < v <= 1.0, "a number in (0, 1]")
 #: a seed numpy accepts
 _seed = _argument(int, lambda v: 0 <= v <= 2**32 - 1, "an integer from 0 to 2**32 - 1")
+_level = _argument(float, lambda v: 0.0 < v < 1.0, "a number in (0, 1)")
+_positive = _argument(float, lambda v: v > 0.0, "a number > 0")
 
 
 def _check_device(device):
@@ -145,9 +148,31 @@ def _metric_params(name, args):
     from .metrics._registry import metric_accepts
 
     params = {"device": args.device, "clip_quantile": None if args.no_clip else args.clip_quantile}
-    if args.topk is not None and metric_accepts(name, "topk"):
-        params["topk"] = args.topk
+    given = {"topk": args.topk, "kernel": args.kernel, "sigma": args.sigma, "cca_dim": args.cca_dim}
+    params.update({k: v for k, v in given.items() if v is not None and metric_accepts(name, k)})
     return params
+
+
+def _score_row(name, A, B, args):
+    """One metric's line of ``mmalign score``: its value and range, and with ``--permutations``
+    its chance level, p-value and calibrated value."""
+    from .metrics import alignment_test, get_metric
+
+    metric = get_metric(name, **_metric_params(name, args))
+    low, high = metric.score_range
+    row = {"metric": name, "range": [low, high], "greater_is_better": metric.greater_is_better}
+    if not args.permutations:
+        return {**row, "value": metric(A, B)}
+    result = alignment_test(A, B, metric, n_permutations=args.permutations, alpha=args.alpha,
+                            random_state=args.random_state)
+    return {**row, "value": result.score, "chance": result.null_mean, "null_std": result.null_std,
+            "threshold": result.threshold, "p_value": result.p_value,
+            "calibrated": result.calibrated_score}
+
+
+def _range_text(row):
+    low, high = row["range"]
+    return f"{low:g}..{high:g} {'higher' if row['greater_is_better'] else 'lower'}"
 
 
 def example_pair(out_dir, n_samples=2000, random_state=0):
@@ -191,35 +216,59 @@ def _cmd_example_pair(args):
 
 
 def _cmd_score(args):
-    from .metrics import get_metric, list_metrics, reuse_representations
+    from .metrics import list_metrics, reuse_representations
+    from .metrics._validation import check_paired
 
     _check_device(args.device)
+    if args.permutations:
+        from .metrics._calibration import check_test_params
+
+        check_test_params(args.permutations, args.alpha)
     A, B = _load_matrix(args.a), _load_matrix(args.b)
     names = args.metric or list_metrics()
     unknown = [m for m in names if m not in list_metrics()]
     if unknown:
         raise CommandError(
             f"unknown metric(s) {unknown}; known metrics: {', '.join(list_metrics())}")
+    try:  # problems of the pair itself (row counts, shapes, NaN) are stated once, not per metric
+        check_paired(A, B, min_samples=1)
+    except (ValueError, TypeError) as exc:
+        raise CommandError(f"{args.a} and {args.b}: {exc}") from None
     rows = []
     with reuse_representations():  # each matrix is preprocessed and its kNN lists computed once
         for name in names:
             start = time.perf_counter()
             try:
-                value, error = get_metric(name, **_metric_params(name, args))(A, B), None
+                row = {**_score_row(name, A, B, args), "error": None}
             except (ValueError, TypeError) as exc:
-                value, error = None, str(exc)
-            rows.append({"metric": name, "value": value, "seconds": time.perf_counter() - start, "error": error})
+                row = {"metric": name, "value": None, "error": str(exc)}
+            rows.append({**row, "seconds": time.perf_counter() - start})
+    failed = any(r["error"] is not None for r in rows)
     if args.json:
-        print(json.dumps({"A": str(args.a), "B": str(args.b), "n_samples": int(A.shape[0]), "results": rows}, indent=2))
-        return 0 if all(r["error"] is None for r in rows) else 1
+        test = ({"permutations": args.permutations, "alpha": args.alpha,
+                 "random_state": args.random_state} if args.permutations else None)
+        print(json.dumps({"A": str(args.a), "B": str(args.b), "n_samples": int(A.shape[0]),
+                          "test": test, "results": rows}, indent=2))
+        return 1 if failed else 0
     print(f"A: {args.a} {tuple(A.shape)}   B: {args.b} {tuple(B.shape)}")
     width = max(len(r["metric"]) for r in rows)
-    print(f"{'metric':<{width}}  {'value':>8}  {'seconds':>8}")
+    head = f"{'metric':<{width}}  {'score':>8}  {'range, better':<15}"
+    tested = ("chance", "p-value", "calibrated") if args.permutations else ()
+    print(head + "".join(f"  {h:>10}" for h in tested) + f"  {'seconds':>8}")
     for r in rows:
-        shown = f"{r['value']:8.4f}" if r["error"] is None else "   error"
-        line = f"{r['metric']:<{width}}  {shown}  {r['seconds']:8.3f}"
-        print(line + ("" if r["error"] is None else f"  ({r['error']})"))
-    return 0 if all(r["error"] is None for r in rows) else 1
+        if r["error"] is not None:
+            print(f"{r['metric']:<{width}}  {'error':>8}  ({r['error']})")
+            continue
+        line = f"{r['metric']:<{width}}  {r['value']:8.4f}  {_range_text(r):<15}"
+        if args.permutations:
+            line += f"  {r['chance']:10.4f}  {r['p_value']:10.4f}  {r['calibrated']:10.4f}"
+        print(line + f"  {r['seconds']:8.3f}")
+    if args.permutations:
+        print(f"chance: mean of {args.permutations} scores with B's rows shuffled; p-value: share of "
+              "them (add-one) at or above the score;\n"
+              f"calibrated: (score - threshold) / (max - threshold), 0 unless p <= {args.alpha}, "
+              f"threshold the {1 - args.alpha:g} quantile of the shuffled scores.")
+    return 1 if failed else 0
 
 
 def _cmd_reproduce(args):
@@ -305,6 +354,20 @@ def build_parser():
     score.add_argument("b", help="embeddings of modality B: same rows (paired samples), shape (n_samples, d_B)")
     score.add_argument("--metric", action="append", help="metric to compute (repeatable); default: all")
     score.add_argument("--topk", type=_positive_int, default=None, help="neighbourhood size of the kNN metrics (default 10)")
+    score.add_argument("--kernel", choices=("linear", "rbf"), default=None,
+                       help="kernel of cka and unbiased_cka (default linear)")
+    score.add_argument("--sigma", type=_positive, default=None,
+                       help="RBF bandwidth of cka and unbiased_cka with --kernel rbf (default 1.0; rows "
+                            "are L2-normalised, so distances lie in 0..2)")
+    score.add_argument("--cca-dim", type=_positive_int, default=None,
+                       help="directions kept by svcca (default min(10, d_A, d_B, n_samples))")
+    score.add_argument("--permutations", type=_positive_int, default=None, metavar="K",
+                       help="permutation test: print each metric's chance level, p-value and "
+                            "calibrated score from K shuffles of B's rows (e.g. 1000)")
+    score.add_argument("--alpha", type=_level, default=0.05,
+                       help="level of the permutation test (default 0.05)")
+    score.add_argument("--random-state", type=_seed, default=0,
+                       help="seed of the permutations (default 0)")
     score.add_argument("--clip-quantile", type=_quantile, default=0.95, help="outlier clipping quantile (default 0.95)")
     score.add_argument("--no-clip", action="store_true", help="do not clip outliers")
     score.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")

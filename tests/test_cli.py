@@ -180,3 +180,45 @@ def test_reproduce_errors_print_one_line(tmp_path, capsys):
                   str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--no-progress"],
                  capsys, "mosi_raw.pkl")
     assert err.startswith("mmalign reproduce: error: ")
+
+
+def test_score_with_permutations(tmp_path, capsys):
+    from mmalign_sk.metrics import alignment_test
+
+    example_pair(tmp_path, n_samples=120)
+    files = [str(tmp_path / "A.npy"), str(tmp_path / "B.npy")]
+    assert main(["score", *files, "--metric", "mutual_knn", "--metric", "lcs_knn", "--topk", "5",
+                 "--permutations", "39", "--random-state", "4", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    a, b = np.load(files[0]), np.load(files[1])
+    for row in out["results"]:
+        expected = alignment_test(a, b, row["metric"], topk=5, n_permutations=39, random_state=4)
+        assert (row["value"], row["chance"], row["p_value"], row["calibrated"]) == (
+            expected.score, expected.null_mean, expected.p_value, expected.calibrated_score)
+    assert [r["range"] for r in out["results"]] == [[0.0, 1.0], [0.0, 5.0]]
+    assert main(["score", *files, "--metric", "mutual_knn", "--permutations", "39"]) == 0
+    table = capsys.readouterr().out
+    assert re.search(r"^metric +score +range, better +chance +p-value +calibrated", table, re.M)
+    assert re.search(r"^mutual_knn +[\d.]+ +0\.\.1 higher +[\d.]+ +0\.0250 ", table, re.M)
+    _fails(["score", *files, "--permutations", "10"], capsys, "n_permutations must be >= 19")
+    _fails(["score", *files, "--alpha", "1"], capsys, r"--alpha: expected a number in \(0, 1\)")
+
+
+def test_score_metric_parameters(tmp_path, capsys):
+    example_pair(tmp_path, n_samples=80)
+    files = [str(tmp_path / "A.npy"), str(tmp_path / "B.npy")]
+    a, b = np.load(files[0]), np.load(files[1])
+    assert main(["score", *files, "--metric", "cka", "--metric", "svcca", "--kernel", "rbf",
+                 "--sigma", "0.7", "--cca-dim", "3", "--json"]) == 0
+    by_name = {r["metric"]: r["value"] for r in json.loads(capsys.readouterr().out)["results"]}
+    assert by_name["cka"] == alignment_score(a, b, "cka", kernel="rbf", sigma=0.7)
+    assert by_name["svcca"] == alignment_score(a, b, "svcca", cca_dim=3)
+    _fails(["score", *files, "--sigma", "0"], capsys, "--sigma: expected a number > 0")
+
+
+def test_score_states_a_row_mismatch_once(tmp_path, capsys):
+    example_pair(tmp_path, n_samples=50)
+    np.save(tmp_path / "short.npy", np.load(tmp_path / "B.npy")[:40])
+    err = _fails(["score", str(tmp_path / "A.npy"), str(tmp_path / "short.npy")], capsys,
+                 "same number of rows")
+    assert err.count("same number of rows") == 1 and "A with 50 and B with 40" in err

@@ -28,15 +28,32 @@ def test_readme_example_runs_and_prints_its_values(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Warning" not in done.stderr, done.stderr[-3000:]
     out = done.stdout
-    for label in ("mutual kNN", "unbiased CKA", "CKNNA, max over layer pairs"):
-        value = float(re.search(rf"^{re.escape(label)}: (-?[\d.]+)$", out, re.M).group(1))
-        assert 0.0 <= value <= 1.0, (label, value)
-    sweep = re.findall(r"^alignment_weight=([\d.]+): accuracy\(x1\)=([\d.]+), mutual kNN=([\d.]+)$", out, re.M)
-    assert [float(w) for w, _, _ in sweep] == [0.0, 1.0]
-    # the contrastive loss raises the alignment it is weighted by
-    assert float(sweep[1][2]) > float(sweep[0][2])
+    tested = re.findall(r"^(mutual_knn|unbiased_cka): ([\d.]+) \(chance ([\d.]+), p = ([\d.]+), "
+                        r"calibrated ([\d.]+)\)$", out, re.M)
+    assert [name for name, *_ in tested] == ["mutual_knn", "unbiased_cka"]
+    for name, score, chance, p, calibrated in tested:
+        score, chance, p, calibrated = map(float, (score, chance, p, calibrated))
+        # B is a function of A: far above chance, the smallest p-value 1000 shuffles allow
+        assert p == round(1 / 1001, 4) and 0.0 < calibrated < score <= 1.0 and chance < score
+    # mutual kNN's chance level is topk / (n - 1) = 10 / 999
+    assert float(tested[0][2]) == round(10 / 999, 3)
+    layers = re.search(r"^CKNNA, max over layer pairs: ([\d.]+) \(chance ([\d.]+), p = ([\d.]+)\)$",
+                       out, re.M)
+    assert float(layers.group(2)) < float(layers.group(1)) and float(layers.group(3)) == round(1 / 201, 4)
+    sweep = re.findall(r"^alignment_weight=([\d.]+): accuracy\(x1\)=([\d.]+), mutual kNN=([\d.]+) "
+                       r"\(calibrated ([\d.]+)\)$", out, re.M)
+    assert [float(w) for w, *_ in sweep] == [0.0, 1.0]
+    # the contrastive loss raises the alignment it is weighted by, raw and calibrated
+    assert float(sweep[1][2]) > float(sweep[0][2]) and float(sweep[1][3]) > float(sweep[0][3])
+    # calibration only removes chance: each calibrated value is below its raw value
+    assert all(0.0 <= float(cal) < float(raw) for _, _, raw, cal in sweep)
     # above the chance level of the dataset's 4 balanced classes
-    assert all(float(acc) > 1 / 4 for _, acc, _ in sweep)
+    assert all(float(acc) > 1 / 4 for _, acc, _, _ in sweep)
+    # the output shown in the README is this run's; the metric lines do not depend on the CPU
+    # (the sweep's trained encoders may round differently elsewhere)
+    shown = _text_block_after((ROOT / "README.md").read_text(), "It printed:").strip().splitlines()
+    assert len(shown) == len(out.strip().splitlines())
+    assert shown[:3] == out.strip().splitlines()[:3]
 
 
 def _recorded_summary(name):

@@ -7,6 +7,7 @@ absolute values, then row L2-normalisation (``clip_quantile`` and ``normalize`` 
 """
 
 from ._base import AlignmentMetric
+from ._calibration import AlignmentTestResult, alignment_test, chance_level
 from ._cca import SVCCA, svcca
 from ._cmd import CMD, cmd
 from ._kernel import CKA, CKNNA, UnbiasedCKA, cka, cknna, hsic, unbiased_cka
@@ -30,6 +31,7 @@ from ._scorer import encoder_alignment, make_alignment_scorer
 
 __all__ = [
     "AlignmentMetric",
+    "AlignmentTestResult",
     "CKA",
     "CKNNA",
     "CMD",
@@ -41,6 +43,8 @@ __all__ = [
     "SVCCA",
     "UnbiasedCKA",
     "alignment_score",
+    "alignment_test",
+    "chance_level",
     "cka",
     "cknna",
     "clip_outliers",

@@ -57,6 +57,9 @@ class AlignmentMetric:
     #: any finite input gives the right value. A subclass whose value depends on the scale of its
     #: inputs with ``normalize=False`` sets it to False.
     scale_invariant = True
+    #: The smallest and largest value the metric can take (the largest is what a calibrated score
+    #: is scaled by, see :func:`alignment_test`); a subclass with another range overrides it.
+    score_range = (0.0, 1.0)
 
     def __init__(self, *, clip_quantile=0.95, normalize=True, device="auto"):
         if clip_quantile is not None:
@@ -75,6 +78,28 @@ class AlignmentMetric:
     def compare(self, rep_a, rep_b):
         """Return the similarity (a Python float) of two representations of paired samples."""
         raise NotImplementedError
+
+    def permute_representation(self, rep, perm):
+        """The representation of ``X[perm]`` computed from ``rep``, the representation of ``X``.
+
+        ``perm`` is a permutation of the rows (a LongTensor on the representation's device).
+        Permutation tests call it once per null draw, so a metric whose representation can be
+        relabelled (kNN lists, centred features, singular vectors) returns it in much less time
+        than :meth:`represent` takes. The default returns None: the permuted matrix is then
+        prepared again from scratch.
+        """
+        return None
+
+    def check_permutable(self):
+        """Raise a ``ValueError`` when the metric does not depend on how rows are paired (a
+        permutation null would then equal the score); every metric here depends on it except
+        :class:`CMD` with ``contract="samples"``."""
+
+    def null_scores(self, rep_a, rep_b, permutations):
+        """``compare(rep_a, rep of B[perm])`` for every ``perm`` of ``permutations`` (a list of
+        floats); only called when :meth:`permute_representation` is available."""
+        return [self.compare(rep_a, self.permute_representation(rep_b, perm))
+                for perm in permutations]
 
     def check_n_samples(self, n_samples):
         """Validate parameters that depend on the number of samples (e.g. ``topk < n``)."""

@@ -7,6 +7,8 @@ from ._registry import register_metric
 from ._sums import column_sums, sums_of_squares
 from ._validation import check_embedding, check_int
 
+#: Directions kept when ``cca_dim=None`` (fewer when a matrix has fewer features or rows).
+_DEFAULT_DIM = 10
 # Singular values below this fraction of the largest are treated as zero (float32 inputs).
 _RANK_RTOL = 1e-6
 
@@ -46,12 +48,12 @@ class SVCCA(AlignmentMetric):
 
     name = "svcca"
 
-    def __init__(self, cca_dim=10, **common):
+    def __init__(self, cca_dim=None, **common):
         super().__init__(**common)
-        self.cca_dim = check_int(cca_dim, "cca_dim", minimum=1)
+        self.cca_dim = None if cca_dim is None else check_int(cca_dim, "cca_dim", minimum=1)
 
     def check_n_samples(self, n_samples):
-        if self.cca_dim > n_samples:
+        if self.cca_dim is not None and self.cca_dim > n_samples:
             raise ValueError(
                 f"cca_dim must be <= min(d_A, d_B, n_samples); got cca_dim={self.cca_dim} "
                 f"with n_samples={n_samples}."
@@ -59,7 +61,7 @@ class SVCCA(AlignmentMetric):
 
     def prepare(self, X, name="A", device=None):
         X = check_embedding(X, name)
-        if self.cca_dim > X.shape[1]:
+        if self.cca_dim is not None and self.cca_dim > X.shape[1]:
             raise ValueError(
                 f"cca_dim must be <= min(d_A, d_B, n_samples); got cca_dim={self.cca_dim} "
                 f"with {name} of {X.shape[1]} features."
@@ -67,17 +69,26 @@ class SVCCA(AlignmentMetric):
         return super().prepare(X, name, device)
 
     def represent(self, X):
-        return top_left_singular_vectors(standardize_columns(X), self.cca_dim)
+        k = min(_DEFAULT_DIM, *X.shape) if self.cca_dim is None else self.cca_dim
+        return top_left_singular_vectors(standardize_columns(X), k)
+
+    def permute_representation(self, rep, perm):
+        # standardising and X^T X do not depend on the order of rows: the leading left singular
+        # vectors of X[perm] are those of X with their rows permuted
+        return rep[perm]
 
     def compare(self, rep_a, rep_b):
-        correlations = torch.linalg.svdvals(rep_a.T @ rep_b).clamp(0.0, 1.0)
+        # with cca_dim=None each side keeps min(10, d, n) directions: the leading min(k_A, k_B)
+        # of both are the representations for cca_dim = min(10, d_A, d_B, n)
+        k = min(rep_a.shape[1], rep_b.shape[1])
+        correlations = torch.linalg.svdvals(rep_a[:, :k].T @ rep_b[:, :k]).clamp(0.0, 1.0)
         return float(correlations.mean())
 
 
 register_metric("svcca", SVCCA)
 
 
-def svcca(A, B, cca_dim=10, **params):
+def svcca(A, B, cca_dim=None, **params):
     """SVCCA similarity: mean canonical correlation of the leading singular subspaces.
 
     Each matrix is standardised column-wise (mean 0, standard deviation 1; constant columns
@@ -95,8 +106,10 @@ def svcca(A, B, cca_dim=10, **params):
     ----------
     A : array-like or torch.Tensor of shape (n_samples, d_A)
     B : array-like or torch.Tensor of shape (n_samples, d_B)
-    cca_dim : int, default=10
-        Number of singular directions kept; must be ``<= min(d_A, d_B, n_samples)``.
+    cca_dim : int or None, default=None
+        Number of singular directions kept; must be ``<= min(d_A, d_B, n_samples)``. ``None``
+        keeps ``min(10, d_A, d_B, n_samples)`` (10, the usual choice, when both matrices have at
+        least 10 features and rows).
     **params
         ``clip_quantile``, ``normalize`` and ``device`` (see :class:`AlignmentMetric`).
 

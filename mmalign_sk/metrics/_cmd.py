@@ -47,6 +47,20 @@ class CMD(AlignmentMetric):
         rep["norm_sq"] = gram_inner(X, X, X_gram, X_gram)
         return rep
 
+    def check_permutable(self):
+        if self.contract == "samples":
+            raise ValueError(
+                "cmd with contract='samples' compares d x d feature correlation matrices, which do "
+                "not change when the rows of B are permuted: a permutation test of it is undefined "
+                "(every null draw equals the score). Use contract='features'."
+            )
+
+    def permute_representation(self, rep, perm):
+        if self.contract == "samples":
+            return rep
+        gram_perm = None if rep["gram"] is None else rep["gram"][perm][:, perm]
+        return {"X": rep["X"][perm], "gram": gram_perm, "norm_sq": rep["norm_sq"]}
+
     def compare(self, rep_a, rep_b):
         if self.contract == "samples":
             C_a, C_b = rep_a["C"], rep_b["C"]

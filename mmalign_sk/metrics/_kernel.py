@@ -19,7 +19,7 @@ import torch
 
 from ._backend import times_power_of_two
 from ._base import AlignmentMetric
-from ._knn import knn_indices
+from ._knn import knn_indices, relabel_knn
 from ._registry import register_metric
 from ._reuse import reused
 from ._sums import column_sums
@@ -261,7 +261,14 @@ def _rbf_hsic(rep_a, rep_b, unbiased):
         K = _rbf_block(X, rep_a["sq_norms"], start, stop, rep_a["sigma"], rep_a["shift"])
         L = _rbf_block(Y, rep_b["sq_norms"], start, stop, rep_b["sigma"], rep_b["shift"])
         trace_kl += float((K.to(torch.float64) * L.to(torch.float64)).sum())
-    row_k, row_l = rep_a["row_sum"], rep_b["row_sum"]
+    return _rbf_hsic_from_trace(trace_kl, rep_a, rep_b["row_sum"], rep_b, unbiased)
+
+
+def _rbf_hsic_from_trace(trace_kl, rep_a, row_l, rep_b, unbiased):
+    """HSIC of the two stored (shifted, zero-diagonal) RBF kernels from ``sum_ij K_ij L_ij``
+    and the row sums ``row_l`` of ``L`` (those of ``rep_b``, or their permutation)."""
+    n = rep_a["X"].shape[0]
+    row_k = rep_a["row_sum"]
     sum_k, sum_l = rep_a["total"], rep_b["total"]
     if not unbiased:
         # Put the diagonal back: K_ii = 1 - shift.
@@ -270,6 +277,37 @@ def _rbf_hsic(rep_a, rep_b, unbiased):
         row_k, row_l = row_k + diag_k, row_l + diag_l
         sum_k, sum_l = sum_k + n * diag_k, sum_l + n * diag_l
     return _hsic_from_sums(trace_kl, row_k, row_k, row_l, row_l, sum_k, sum_l, n, unbiased)
+
+
+#: Largest n * n for which the RBF permutation null keeps both kernels in memory (float32).
+_DENSE_NULL_ENTRIES = 2 ** 26
+
+
+def _rbf_null_traces(rep_a, rep_b, permutations):
+    """``sum_ij K_ij L_{p_i p_j}`` for every permutation ``p``: both stored kernels are formed
+    once, then each draw gathers ``L``'s rows and columns (``O(n^2)``, no exponentials), by row
+    blocks, and sums the products in float64."""
+    n = rep_a["X"].shape[0]
+    K = _rbf_block(rep_a["X"], rep_a["sq_norms"], 0, n, rep_a["sigma"], rep_a["shift"])
+    L = _rbf_block(rep_b["X"], rep_b["sq_norms"], 0, n, rep_b["sigma"], rep_b["shift"])
+    step = _block_rows(n, 2 * n)
+    on_cpu = K.device.type == "cpu"
+    if on_cpu:  # numpy gathers and sums float32 products in float64 without a float64 copy
+        K, L = K.numpy(), L.numpy()
+    traces = []
+    for perm in permutations:
+        total = 0.0
+        for start in range(0, n, step):
+            rows = perm[start:start + step]
+            if on_cpu:
+                block = L[np.ix_(rows.numpy(), perm.numpy())]
+                total += float(np.einsum("ij,ij->", K[start:start + step], block,
+                                         dtype=np.float64))
+            else:
+                block = L.index_select(0, rows).index_select(1, perm)
+                total += float((K[start:start + step] * block).sum(dtype=torch.float64))
+        traces.append(total)
+    return traces
 
 
 class CKA(AlignmentMetric):
@@ -313,6 +351,24 @@ class CKA(AlignmentMetric):
         if self.kernel == "linear":
             return _linear_hsic(rep_a, rep_b, self.unbiased)
         return _rbf_hsic(rep_a, rep_b, self.unbiased)
+
+    def permute_representation(self, rep, perm):
+        if self.kernel == "linear":
+            gram_perm = None if rep["gram"] is None else rep["gram"][perm][:, perm]
+            return {**rep, "X": rep["X"][perm], "gram": gram_perm, "diag": rep["diag"][perm],
+                    "row_sum": rep["row_sum"][perm]}
+        return {**rep, "X": rep["X"][perm], "sq_norms": rep["sq_norms"][perm],
+                "row_sum": rep["row_sum"][perm]}
+
+    def null_scores(self, rep_a, rep_b, permutations):
+        n = rep_a["X"].shape[0]
+        if self.kernel == "linear" or n * n > _DENSE_NULL_ENTRIES:
+            return super().null_scores(rep_a, rep_b, permutations)
+        permutations = list(permutations)
+        traces = _rbf_null_traces(rep_a, rep_b, permutations)
+        return [_ratio(_rbf_hsic_from_trace(trace, rep_a, rep_b["row_sum"][perm], rep_b,
+                                            self.unbiased), rep_a["self_hsic"], rep_b["self_hsic"])
+                for trace, perm in zip(traces, permutations)]
 
     def represent(self, X):
         if self.kernel == "linear":
@@ -475,6 +531,13 @@ class CKNNA(AlignmentMetric):
         cols, vals = idx.reshape(-1), values.reshape(-1)
         self_sim = _sparse_hsic(rows, cols, vals, vals, n, self.unbiased)
         return {"idx": idx, "values": values, "self_sim": self_sim}
+
+    score_range = (-1.0, 1.0)
+
+    def permute_representation(self, rep, perm):
+        idx, order = torch.sort(relabel_knn(rep["idx"], perm), dim=1)
+        return {"idx": idx, "values": torch.gather(rep["values"][perm], 1, order),
+                "self_sim": rep["self_sim"]}
 
     def compare(self, rep_a, rep_b):
         idx_a, idx_b = rep_a["idx"], rep_b["idx"]

@@ -27,48 +27,44 @@ def _row_blocks(n, topk):
         yield slice(start, min(start + step, n))
 
 
-def _shared_counts_sum(knn_a, knn_b):
-    """Sum over rows of ``|knn_a[i] & knn_b[i]|`` (lists have distinct entries)."""
-    total = 0
-    for rows in _row_blocks(knn_a.shape[0], knn_a.shape[1]):
-        a, b = knn_a[rows], knn_b[rows]
-        total += int((a[:, :, None] == b[:, None, :]).sum())
-    return total
+def _per_row(rows_fn, knn_a, knn_b):
+    """``rows_fn`` applied to blocks of rows, concatenated: one int tensor of shape (n,)."""
+    parts = [rows_fn(knn_a, knn_b, rows) for rows in _row_blocks(knn_a.shape[0], knn_a.shape[1])]
+    return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.int64, device=knn_a.device)
 
 
-def _cycle_hits_sum(knn_a, knn_b):
-    """Number of rows ``i`` found among the A-neighbours of their B-neighbours."""
-    total = 0
-    n = knn_a.shape[0]
-    for rows in _row_blocks(n, knn_a.shape[1]):
-        back = knn_a[knn_b[rows]]  # (rows, topk, topk)
-        own = torch.arange(rows.start, rows.stop, device=knn_a.device)
-        total += int((back == own[:, None, None]).flatten(1).any(dim=1).sum())
-    return total
+def _shared_counts(knn_a, knn_b, rows):
+    """``|knn_a[i] & knn_b[i]|`` for the rows of the block (lists have distinct entries)."""
+    a, b = knn_a[rows], knn_b[rows]
+    return (a[:, :, None] == b[:, None, :]).sum(dim=(1, 2))
 
 
-def _lcs_lengths_sum(knn_a, knn_b):
-    """Sum over rows of the longest-common-subsequence length of the two ordered lists.
+def _cycle_hits(knn_a, knn_b, rows):
+    """1 for the rows ``i`` of the block found among the A-neighbours of their B-neighbours."""
+    back = knn_a[knn_b[rows]]  # (rows, topk, topk)
+    own = torch.arange(rows.start, rows.stop, device=knn_a.device)
+    return (back == own[:, None, None]).flatten(1).any(dim=1).to(torch.int64)
+
+
+def _lcs_lengths(knn_a, knn_b, rows):
+    """Longest-common-subsequence length of the two ordered lists of every row of the block.
 
     Row ``i`` of the DP table is a running maximum: ``L[i, j] = max_{j' <= j} c[j']`` with
     ``c[j] = max(L[i-1, j], L[i-1, j-1] + match(i, j))``, so each of the ``k`` DP rows is one
     ``cummax`` over all kNN rows at once.
     """
     k = knn_a.shape[1]
-    total = 0
-    for rows in _row_blocks(knn_a.shape[0], k):
-        a, b = knn_a[rows], knn_b[rows]
-        L = torch.zeros((a.shape[0], k + 1), dtype=torch.int32, device=a.device)
-        for i in range(k):
-            match = (b == a[:, i : i + 1]).to(torch.int32)
-            c = torch.cat([L[:, :1], torch.maximum(L[:, 1:], L[:, :-1] + match)], dim=1)
-            L = torch.cummax(c, dim=1).values
-        total += int(L[:, k].sum())
-    return total
+    a, b = knn_a[rows], knn_b[rows]
+    L = torch.zeros((a.shape[0], k + 1), dtype=torch.int32, device=a.device)
+    for i in range(k):
+        match = (b == a[:, i : i + 1]).to(torch.int32)
+        c = torch.cat([L[:, :1], torch.maximum(L[:, 1:], L[:, :-1] + match)], dim=1)
+        L = torch.cummax(c, dim=1).values
+    return L[:, k].to(torch.int64)
 
 
-def _edit_distances_sum(knn_a, knn_b):
-    """Sum over rows of the Levenshtein distance between the two ordered lists.
+def _edit_distances(knn_a, knn_b, rows):
+    """Levenshtein distance between the two ordered lists of every row of the block.
 
     Row ``i`` of the DP table is ``D[i, j] = min_{j' <= j} (c[j'] + j - j')`` with
     ``c[0] = i`` and ``c[j] = min(D[i-1, j] + 1, D[i-1, j-1] + differ(i, j))``: one ``cummin``
@@ -76,17 +72,27 @@ def _edit_distances_sum(knn_a, knn_b):
     """
     k = knn_a.shape[1]
     steps = torch.arange(k + 1, dtype=torch.int32, device=knn_a.device)
-    total = 0
-    for rows in _row_blocks(knn_a.shape[0], k):
-        a, b = knn_a[rows], knn_b[rows]
-        D = steps.expand(a.shape[0], k + 1)
-        for i in range(k):
-            differ = (b != a[:, i : i + 1]).to(torch.int32)
-            first = torch.full_like(D[:, :1], i + 1)
-            c = torch.cat([first, torch.minimum(D[:, 1:] + 1, D[:, :-1] + differ)], dim=1)
-            D = torch.cummin(c - steps, dim=1).values + steps
-        total += int(D[:, k].sum())
-    return total
+    a, b = knn_a[rows], knn_b[rows]
+    D = steps.expand(a.shape[0], k + 1)
+    for i in range(k):
+        differ = (b != a[:, i : i + 1]).to(torch.int32)
+        first = torch.full_like(D[:, :1], i + 1)
+        c = torch.cat([first, torch.minimum(D[:, 1:] + 1, D[:, :-1] + differ)], dim=1)
+        D = torch.cummin(c - steps, dim=1).values + steps
+    return D[:, k].to(torch.int64)
+
+
+def relabel_knn(knn, perm):
+    """kNN lists of ``X[perm]`` from the lists ``knn`` of ``X``, in ``O(n * topk)``.
+
+    Row ``i`` of ``X[perm]`` is row ``perm[i]`` of ``X``, whose neighbours ``knn[perm[i]]`` are
+    rows ``inverse[knn[perm[i]]]`` of ``X[perm]``. The order of each list is kept, so the result
+    equals a new search on ``X[perm]`` except where tied similarities (see :func:`knn_indices`)
+    would be ordered by the new row indices instead of the old ones.
+    """
+    inverse = torch.empty_like(perm)
+    inverse[perm] = torch.arange(perm.numel(), device=perm.device)
+    return inverse[knn[perm]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -108,6 +114,9 @@ class _KNNMetric(AlignmentMetric):
 
     def represent(self, X):
         return knn_indices(X, self.topk, block_size=self.block_size, precision=self.precision)
+
+    def permute_representation(self, rep, perm):
+        return relabel_knn(rep, perm)
 
 
 class MutualKNN(_KNNMetric):
@@ -144,7 +153,8 @@ class MutualKNN(_KNNMetric):
     name = "mutual_knn"
 
     def compare(self, rep_a, rep_b):
-        return _shared_counts_sum(rep_a, rep_b) / (rep_a.shape[0] * rep_a.shape[1])
+        return int(_per_row(_shared_counts, rep_a, rep_b).sum()) / (rep_a.shape[0] * rep_a.shape[1])
+
 
 
 class CycleKNN(_KNNMetric):
@@ -181,7 +191,8 @@ class CycleKNN(_KNNMetric):
     name = "cycle_knn"
 
     def compare(self, rep_a, rep_b):
-        return _cycle_hits_sum(rep_a, rep_b) / rep_a.shape[0]
+        return int(_per_row(_cycle_hits, rep_a, rep_b).sum()) / rep_a.shape[0]
+
 
 
 class LCSKNN(_KNNMetric):
@@ -217,8 +228,13 @@ class LCSKNN(_KNNMetric):
 
     name = "lcs_knn"
 
+    @property
+    def score_range(self):
+        return (0.0, float(self.topk))
+
     def compare(self, rep_a, rep_b):
-        return _lcs_lengths_sum(rep_a, rep_b) / rep_a.shape[0]
+        return int(_per_row(_lcs_lengths, rep_a, rep_b).sum()) / rep_a.shape[0]
+
 
 
 class EditDistanceKNN(_KNNMetric):
@@ -256,7 +272,8 @@ class EditDistanceKNN(_KNNMetric):
 
     def compare(self, rep_a, rep_b):
         n, k = rep_a.shape
-        return 1.0 - _edit_distances_sum(rep_a, rep_b) / (n * k)
+        return 1.0 - int(_per_row(_edit_distances, rep_a, rep_b).sum()) / (n * k)
+
 
 
 for _metric in (MutualKNN, CycleKNN, LCSKNN, EditDistanceKNN):

@@ -3,8 +3,11 @@
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.utils import check_random_state
 
 from ._backend import resolve_device
+from ._calibration import (MIN_SAMPLES, calibrated_score, check_test_params, draw_seed,
+                           null_draws, p_value, threshold)
 from ._registry import get_metric
 from ._validation import check_embedding
 
@@ -23,6 +26,27 @@ class LayerwiseAlignment:
         The layer pair ``(i, j)`` reaching ``max`` (the first one in row-major order).
     metric : str
         The metric's name.
+    null_max : ndarray of shape (n_permutations,) or None
+        With ``n_permutations``: the maximum over all layer pairs of the metric after permuting
+        the rows of every layer of B by the same permutation, one value per permutation (the
+        null distribution of ``max``).
+    alpha : float or None
+        The level of the test.
+    score_range : (float, float)
+        The metric's smallest and largest value.
+    p_value : float
+        Max-aware p-value of ``max``: ``(1 + #{null_max >= max}) / (n_permutations + 1)``.
+    p_values : ndarray of shape (n_layers_a, n_layers_b)
+        The same for every cell (the cell's score against the null of the maximum, which
+        controls the family-wise error over all pairs).
+    threshold : float
+        The (1 - alpha) quantile of ``null_max``.
+    significant : ndarray of bool, shape (n_layers_a, n_layers_b)
+        Cells above ``threshold``, i.e. with ``p_values <= alpha``.
+    calibrated_max : float
+        ``max(0, (max - threshold) / (score_max - threshold))``.
+    chance_max : float
+        The mean of ``null_max``: what the maximum over layer pairs reaches by chance.
 
     Examples
     --------
@@ -35,6 +59,41 @@ class LayerwiseAlignment:
 
     scores: np.ndarray
     metric: str
+    null_max: np.ndarray = None
+    alpha: float = None
+    score_range: tuple = (0.0, 1.0)
+
+    def _tested(self, name):
+        if self.null_max is None:
+            raise AttributeError(
+                f"{name} needs the null of the maximum: call layerwise_alignment(..., "
+                "n_permutations=K).")
+        return self.null_max
+
+    @property
+    def p_value(self):
+        return float(p_value(self._tested("p_value"), self.max))
+
+    @property
+    def p_values(self):
+        null = np.sort(self._tested("p_values"))
+        return (1.0 + null.size - np.searchsorted(null, self.scores, side="left")) / (null.size + 1.0)
+
+    @property
+    def threshold(self):
+        return threshold(self._tested("threshold"), self.alpha)
+
+    @property
+    def significant(self):
+        return self.scores > self.threshold
+
+    @property
+    def calibrated_max(self):
+        return calibrated_score(self.max, self.threshold, self.score_range[1])
+
+    @property
+    def chance_max(self):
+        return float(self._tested("chance_max").mean())
 
     @property
     def max(self):
@@ -60,11 +119,17 @@ def _as_layer_list(layers, name):
     return [check_embedding(layer, f"{name}[{i}]") for i, layer in enumerate(layers)]
 
 
-def layerwise_alignment(layers_A, layers_B, metric="mutual_knn", **params):
+def layerwise_alignment(layers_A, layers_B, metric="mutual_knn", *, n_permutations=None, alpha=0.05,
+                        random_state=None, **params):
     """Alignment between every layer of encoder A and every layer of encoder B.
 
     Each layer is preprocessed and represented once (e.g. its kNN lists are computed once), then
     every pair is compared, so ``L_A x L_B`` scores cost ``L_A + L_B`` representations.
+
+    The maximum over layer pairs is inflated by chance: with ``n_permutations`` it is calibrated
+    by a permutation test that shuffles the rows of every layer of B by the same permutation and
+    takes, for each draw, the maximum over all pairs (see :func:`alignment_test` for the fast
+    null of each metric).
 
     Parameters
     ----------
@@ -74,13 +139,21 @@ def layerwise_alignment(layers_A, layers_B, metric="mutual_knn", **params):
     layers_B : sequence of array-like of shape (n_samples, d_l)
         The same for encoder B.
     metric : str or AlignmentMetric, default="mutual_knn"
+    n_permutations : int >= 1 or None, default=None
+        Null draws of the maximum (``None``: no test).
+    alpha : float in (0, 1), default=0.05
+        Level of the test.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the permutations (one permutation per draw, shared by every pair).
     **params
         The metric's parameters.
 
     Returns
     -------
     LayerwiseAlignment
-        ``.scores`` (the matrix), ``.max`` and ``.argmax``.
+        ``.scores`` (the matrix), ``.max`` and ``.argmax``; with ``n_permutations`` also
+        ``.null_max``, ``.p_value``, ``.p_values``, ``.threshold``, ``.significant``,
+        ``.calibrated_max`` and ``.chance_max``.
 
     Examples
     --------
@@ -93,7 +166,12 @@ def layerwise_alignment(layers_A, layers_B, metric="mutual_knn", **params):
     >>> result = layerwise_alignment(layers_A, layers_B, metric="mutual_knn", topk=5)
     >>> result.scores.shape, result.max, result.argmax
     ((2, 2), 1.0, (0, 1))
+    >>> tested = layerwise_alignment(layers_A, layers_B, topk=5, n_permutations=99, random_state=0)
+    >>> tested.p_value, tested.significant.tolist()
+    (0.01, [[False, True], [False, True]])
     """
+    if n_permutations is not None:
+        n_permutations, alpha = check_test_params(n_permutations, alpha)
     metric_obj = get_metric(metric, **params)
     layers_A = _as_layer_list(layers_A, "layers_A")
     layers_B = _as_layer_list(layers_B, "layers_B")
@@ -109,4 +187,17 @@ def layerwise_alignment(layers_A, layers_B, metric="mutual_knn", **params):
     reps_A = [metric_obj.prepare(X, f"layers_A[{i}]", device) for i, X in enumerate(layers_A)]
     reps_B = [metric_obj.prepare(X, f"layers_B[{i}]", device) for i, X in enumerate(layers_B)]
     scores = np.array([[metric_obj.compare(ra, rb) for rb in reps_B] for ra in reps_A], dtype=np.float64)
-    return LayerwiseAlignment(scores=scores, metric=metric_obj.name)
+    score_range = tuple(float(v) for v in metric_obj.score_range)
+    if n_permutations is None:
+        return LayerwiseAlignment(scores=scores, metric=metric_obj.name, score_range=score_range)
+    metric_obj.check_permutable()
+    if n < MIN_SAMPLES:
+        raise ValueError(f"a permutation test needs at least {MIN_SAMPLES} samples; got {n}.")
+    seed = draw_seed(check_random_state(random_state))
+    null_max = np.full(n_permutations, -np.inf)
+    for ra in reps_A:
+        for X, rb in zip(layers_B, reps_B):
+            null_max = np.maximum(null_max, null_draws(metric_obj, ra, rb, X, device,
+                                                       n_permutations, seed))
+    return LayerwiseAlignment(scores=scores, metric=metric_obj.name, null_max=null_max,
+                              alpha=alpha, score_range=score_range)

@@ -68,3 +68,15 @@ def reused(kind, objects, settings, compute):
     if key not in store:
         store[key] = (objects, compute())
     return store[key][1]
+
+
+@contextlib.contextmanager
+def not_reusing():
+    """Compute without the store of an enclosing :func:`reuse_representations` block, e.g. for
+    the temporary permuted matrices of a permutation test (kept alive there, they would pile
+    up)."""
+    token = _STORE.set(None)
+    try:
+        yield
+    finally:
+        _STORE.reset(token)

@@ -10,6 +10,7 @@ with a :class:`~sklearn.pipeline.Pipeline` ending in one (``X`` is first transfo
 before it).
 """
 
+from ._calibration import alignment_test, check_test_params
 from ._layerwise import layerwise_alignment
 from ._registry import get_metric
 from ._validation import check_option
@@ -53,22 +54,34 @@ def _pick_pair(embeddings, modalities, method):
 class AlignmentScorer:
     """Callable ``scorer(estimator, X, y=None) -> float`` returned by :func:`make_alignment_scorer`."""
 
-    def __init__(self, metric, modalities=None, layers="last"):
+    def __init__(self, metric, modalities=None, layers="last", calibrated=False, n_permutations=200,
+                 alpha=0.05, random_state=None):
         self.metric = metric
         self.modalities = modalities
         self.layers = layers
+        self.calibrated = calibrated
+        self.n_permutations = n_permutations
+        self.alpha = alpha
+        self.random_state = random_state
 
     def __call__(self, estimator, X, y=None, **kwargs):
+        test = ({"n_permutations": self.n_permutations, "alpha": self.alpha,
+                 "random_state": self.random_state} if self.calibrated else {})
         if self.layers == "last":
             a, b = _pick_pair(_embed(estimator, X, "embed"), self.modalities, "embed")
+            if self.calibrated:
+                return alignment_test(a, b, self.metric, **test).calibrated_score
             return self.metric(a, b)
         layers_a, layers_b = _pick_pair(_embed(estimator, X, "embed_layers"), self.modalities, "embed_layers")
-        return layerwise_alignment(layers_a, layers_b, metric=self.metric).max
+        result = layerwise_alignment(layers_a, layers_b, metric=self.metric, **test)
+        return result.calibrated_max if self.calibrated else result.max
 
     def __repr__(self):
+        calibrated = (f", calibrated=True, n_permutations={self.n_permutations}, alpha={self.alpha}, "
+                      f"random_state={self.random_state!r}" if self.calibrated else "")
         return (
             f"make_alignment_scorer(metric={self.metric!r}, modalities={self.modalities!r}, "
-            f"layers={self.layers!r})"
+            f"layers={self.layers!r}{calibrated})"
         )
 
 
@@ -80,7 +93,8 @@ def _check_modalities(modalities):
     return tuple(modalities)
 
 
-def make_alignment_scorer(metric="mutual_knn", modalities=None, layers="last", **metric_params):
+def make_alignment_scorer(metric="mutual_knn", modalities=None, layers="last", *, calibrated=False,
+                          n_permutations=200, alpha=0.05, random_state=None, **metric_params):
     """Make a scorer that measures the alignment between two modalities of a fitted estimator.
 
     Use it wherever scikit-learn accepts a scorer: ``GridSearchCV(scoring=...)``,
@@ -96,6 +110,19 @@ def make_alignment_scorer(metric="mutual_knn", modalities=None, layers="last", *
         ``"last"`` compares the final representations (``estimator.embed``); ``"max"`` computes the
         layer x layer alignment (``estimator.embed_layers``) and returns its maximum, as in
         Tjandrasuwita et al. (2025).
+    calibrated : bool, default=False
+        Score the calibrated alignment (:func:`alignment_test`'s ``calibrated_score``; with
+        ``layers="max"`` the calibrated maximum over layer pairs, whose null is the maximum over
+        pairs): 0 when the alignment is within chance at level ``alpha``, 1 at the metric's
+        maximum. Each call then runs a permutation test on the scored split.
+    n_permutations : int, default=200
+        Null draws of each calibrated score (at least ``1 / alpha - 1``); used when
+        ``calibrated=True``.
+    alpha : float in (0, 1), default=0.05
+        Level of the test; used when ``calibrated=True``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the permutations; pass an int so that every split and every candidate of a search
+        is scored against the same draws.
     **metric_params
         Parameters of the metric, e.g. ``topk=10``.
 
@@ -112,9 +139,20 @@ def make_alignment_scorer(metric="mutual_knn", modalities=None, layers="last", *
     make_alignment_scorer(metric=MutualKNN(...), modalities=None, layers='max')
 
     In a sweep: ``GridSearchCV(est, grid, scoring={"acc": "accuracy", "align": scorer}, refit="acc")``.
+    The calibrated alignment, 0 unless above chance:
+
+    >>> make_alignment_scorer("unbiased_cka", calibrated=True, random_state=0)
+    make_alignment_scorer(metric=UnbiasedCKA(...), modalities=None, layers='last', calibrated=True, n_permutations=200, alpha=0.05, random_state=0)
     """
     check_option(layers, "layers", _LAYERS)
-    return AlignmentScorer(get_metric(metric, **metric_params), _check_modalities(modalities), layers)
+    if not isinstance(calibrated, bool):
+        raise TypeError(f"calibrated must be a bool; got {calibrated!r}.")
+    metric = get_metric(metric, **metric_params)
+    if calibrated:
+        n_permutations, alpha = check_test_params(n_permutations, alpha)
+        metric.check_permutable()
+    return AlignmentScorer(metric, _check_modalities(modalities), layers, calibrated, n_permutations,
+                           alpha, random_state)
 
 
 def _single_embedding(embeddings, name, modality):

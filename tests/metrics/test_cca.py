@@ -104,3 +104,12 @@ def test_svcca_cpu_and_cuda_agree():
     A, B = paired(200, 12, 9, seed=5)
     cpu = svcca(A, B, cca_dim=6, device="cpu")
     assert svcca(A, B, cca_dim=6, device="cuda") == pytest.approx(cpu, abs=1e-6)
+
+
+def test_default_cca_dim_is_ten_or_fewer_features():
+    rng = np.random.default_rng(3)
+    A, B = rng.normal(size=(60, 12)), rng.normal(size=(60, 6))
+    assert svcca(A, B) == pytest.approx(svcca(A, B, cca_dim=6), abs=1e-12)
+    C = rng.normal(size=(60, 15))
+    assert svcca(A, C) == pytest.approx(svcca(A, C, cca_dim=10), abs=1e-12)
+    assert svcca(A[:8], C[:8]) == pytest.approx(svcca(A[:8], C[:8], cca_dim=8), abs=1e-12)

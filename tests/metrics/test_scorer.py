@@ -164,3 +164,37 @@ def test_scorer_names_the_missing_protocol():
     X, y = _data()
     with pytest.raises(TypeError, match=r"must implement embed\(X\)"):
         make_alignment_scorer("mutual_knn")(LogisticRegression().fit(X["a"], y), X)
+
+
+def test_calibrated_scorer_in_grid_search():
+    """The calibrated scorer returns alignment_test's calibrated score on each split (same
+    permutations for every candidate with an int random_state): 0 for noise that drowns the
+    pairing, positive for a faithful copy."""
+    from mmalign_sk.metrics import alignment_test
+
+    X, y = _data()
+    scorer = make_alignment_scorer("mutual_knn", topk=5, calibrated=True, n_permutations=49,
+                                   random_state=0)
+    est = TwoTowerToy(noise=0.0).fit(X, y)
+    emb = est.embed(X)
+    expected = alignment_test(emb["a"], emb["b"], "mutual_knn", topk=5, n_permutations=49,
+                              random_state=0).calibrated_score
+    assert scorer(est, X) == expected > 0.5
+    search = GridSearchCV(TwoTowerToy(), {"noise": [0.0, 100.0]}, cv=2,
+                          scoring={"align": scorer, "acc": "accuracy"}, refit="acc").fit(X, y)
+    calibrated = search.cv_results_["mean_test_align"]
+    assert calibrated[0] > 0.5 and calibrated[1] < 0.2
+    layer_scorer = make_alignment_scorer("mutual_knn", topk=5, layers="max", calibrated=True,
+                                         n_permutations=49, random_state=0)
+    layers = est.embed_layers(X)
+    assert layer_scorer(est, X) == layerwise_alignment(
+        layers["a"], layers["b"], "mutual_knn", topk=5, n_permutations=49, random_state=0).calibrated_max
+
+
+def test_calibrated_scorer_checks_its_test_parameters():
+    with pytest.raises(ValueError, match="n_permutations must be >= 19"):
+        make_alignment_scorer(calibrated=True, n_permutations=5)
+    with pytest.raises(ValueError, match="alpha must be"):
+        make_alignment_scorer(calibrated=True, alpha=1.0)
+    with pytest.raises(TypeError, match="calibrated must be a bool"):
+        make_alignment_scorer(calibrated="yes")

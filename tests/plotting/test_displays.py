@@ -72,3 +72,27 @@ def test_scatter_spearman_by_group():
     with pytest.raises(ValueError, match="at least 2 points"):
         AlignmentScatterDisplay.from_arrays([1], [1])
     plt.close("all")
+
+
+def test_layer_heatmap_scale_labels_and_significant_cells():
+    rng = np.random.default_rng(0)
+    h = rng.normal(size=(60, 5))
+    result = layerwise_alignment([rng.normal(size=(60, 2)), h], [h, rng.normal(size=(60, 3))],
+                                 topk=5, n_permutations=49, random_state=0)
+    disp = LayerAlignmentDisplay.from_layerwise(result, label_a="image", label_b="audio")
+    assert disp.im_.get_clim() == (0.0, 1.0)  # the metric's range, not the data's
+    assert disp.colorbar_.ax.get_ylabel() == "mutual_knn"
+    assert disp.ax_.get_xlabel() == "audio layer" and disp.ax_.get_ylabel() == "image layer"
+    assert f"max-aware p = {result.p_value:.3g}" in disp.ax_.get_title()
+    texts = {t.get_text(): t for t in disp.ax_.texts}
+    for (r, c), v in np.ndenumerate(result.scores):
+        assert (f"{v:.2f}*" in texts) == bool(result.significant[r, c])
+    best = texts[f"{result.max:.2f}*"]
+    # the maximum is bright yellow in viridis: its value is written in black, in bold
+    assert best.get_color() == "black" and best.get_fontweight() == "bold"
+    low = texts[f"{result.scores[0, 1]:.2f}"]
+    assert low.get_color() == "white"  # dark purple cell
+    assert LayerAlignmentDisplay.from_layerwise(result, vmin=0.2, vmax=0.8).im_.get_clim() == (0.2, 0.8)
+    lcs = layerwise_alignment([h], [h], "lcs_knn", topk=4)
+    assert LayerAlignmentDisplay.from_layerwise(lcs).im_.get_clim() == (0.0, 4.0)
+    plt.close("all")
