@@ -16,6 +16,7 @@ from ..datasets import fetch_mmimdb
 from ..estimators import symmetric_info_nce
 from ..features import cached_layer_features
 from ..features._device import resolve_device, resolve_dtype
+from ..features._hub import require_extractors
 from ..features._image import pool_block_output
 from ..features._text import pool_hidden
 from ..metrics import layerwise_alignment
@@ -444,6 +445,11 @@ def mmimdb_study(
             feature_dir = cleanup.name
     cache = ResultCache(cache_dir)
     try:
+        require_extractors(  # fail at once, naming every model, when models are missing
+            [(_image_extractor(image_model, settings), list(data["test"].X["image"]))]
+            + [(_text_extractor(n, settings), list(data[s].X["text"])) for n in text_models
+               for s in _SPLITS], feature_dir, local_files_only=settings["local_files_only"],
+            also=[(finetune_text_model, "text"), (image_model, "image")] if finetune else ())
         image = cached_layer_features(_image_extractor(image_model, settings),
                                       list(data["test"].X["image"]), feature_dir,
                                       progress=progress)

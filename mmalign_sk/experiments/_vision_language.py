@@ -12,6 +12,7 @@ import numpy as np
 from .._checks import check_int, check_real
 from ..features import PretrainedImageFeatures, PretrainedTextFeatures, cached_layer_features
 from ..features import load_cached_layer_features
+from ..features._hub import require_extractors
 from ..metrics import layerwise_alignment
 from ._cache import ResultCache
 from ._common import check_values, nan_mean, spearman
@@ -353,6 +354,10 @@ def vision_language_study(
             feature_dir = cleanup.name
     try:
         captions = {m: extend_captions(texts, m, random_state) for m in levels}
+        settings["local_files_only"] = require_extractors(  # fail at once when models are missing
+            [(_image_extractor(n, settings), images) for n in image_models]
+            + [(_text_extractor(n, settings), captions[m]) for n in text_models for m in levels],
+            feature_dir, local_files_only=settings["local_files_only"])
         image_feats = {}
         for name in image_models:  # one model at a time: computed, written, released
             image_feats[name] = cached_layer_features(_image_extractor(name, settings), images,
