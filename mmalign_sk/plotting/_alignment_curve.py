@@ -197,7 +197,7 @@ class AlignmentCurveDisplay:
         ax.set_xlabel(_axis_name(self.param_name))
         ax.set_ylabel(self.performance_name, color="C0")
         ax2.set_ylabel(self.alignment_name, color="C1")
-        self.legend_ = _place_legend(ax, handles, handles[:2])
+        self.legend_ = _place_legend(ax, handles, handles[:2] + handles[-1:])
         self.ax_, self.ax_alignment_, self.figure_ = ax, ax2, ax.figure
         return self
 
@@ -227,10 +227,10 @@ _CORNERS = ("upper right", "upper left", "lower right", "lower left", "center ri
 
 
 def _curve_points(curves, n=16):
-    """Display coordinates of the curves' markers and of n points along each segment."""
+    """Display coordinates of the lines' vertices and of n points along each segment."""
     points = []
     for line in curves:
-        xy = line.axes.transData.transform(np.column_stack(line.get_data()).astype(float))
+        xy = line.get_transform().transform(np.column_stack(line.get_data()).astype(float))
         t = np.linspace(0, 1, n)[:, None]
         points += [xy] + [xy[i] + t * (xy[i + 1] - xy[i]) for i in range(len(xy) - 1)]
     return np.vstack(points)
@@ -243,8 +243,8 @@ def _covers(legend, points, pad=3.0):
 
 
 def _place_legend(ax, handles, curves):
-    """A legend at the first corner of ``ax`` where it covers no point of ``curves``, else below
-    the axes, outside them."""
+    """A legend at the first corner of ``ax`` where it covers no point of the lines ``curves``,
+    else below the axes, outside them."""
     labels = [h.get_label() for h in handles]
     for loc in _CORNERS:
         legend = ax.legend(handles, labels, loc=loc, fontsize="small", framealpha=0.9)
