@@ -11,12 +11,27 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 
 
+def shown_output(name):
+    """The ```text block that docs/examples.md shows after the script's listing."""
+    page = (EXAMPLES.parent / "examples.md").read_text()
+    found = re.search(rf"^```{{literalinclude}} examples/{re.escape(name)}\n.*?^```\n\s*```text\n(.*?)^```",
+                      page, re.M | re.S)
+    return found.group(1) if found else None
+
+
 def run_example(name, tmp_path):
-    env = dict(os.environ, MPLBACKEND="Agg", OMP_NUM_THREADS="1")
+    """Run a gallery script as a reader does (no thread setting) and check it prints, line by line,
+    what docs/examples.md shows (the convention of tests/test_docs.py)."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    env["MPLBACKEND"] = "Agg"
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / name)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    shown = shown_output(name)
+    assert shown is not None, f"docs/examples.md shows no output of {name}"
+    assert [line.rstrip() for line in done.stdout.strip().splitlines()] == \
+        [line.rstrip() for line in shown.strip().splitlines()], done.stdout
     return done.stdout
 
 

@@ -1,3 +1,4 @@
+# needs: dask (pip install "mmalign-sk[distributed]")
 """An alignment-weight sweep on a dask cluster.
 
 ``GridSearchCV`` sends its fits through joblib; the dask backend runs them on a cluster's workers. A

@@ -353,7 +353,8 @@ def _plan(params, random_state, device, cache_dir=None, progress=False, **run):
     jobs += [("text", name, split, list(data[split].X["text"]))
              for name in text_models for split in _SPLITS]
     folder, cleanup = feature_folder(params["feature_dir"], cache_dir)
-    features = feature_stage("features", jobs, extraction, folder, device, progress)
+    also = [(finetune_model, "text"), (image_model, "image")] if params["finetune"] else ()
+    features = feature_stage("features", jobs, extraction, folder, device, progress, also=also)
     index = {(c["kind"], c["model"], c["data"]): i for i, c in enumerate(features.cells)}
 
     def feature(done, kind, model, split):

@@ -4,7 +4,7 @@ settings, the feature-extraction stage (cached on disk) and the alignment of cac
 import os
 import re
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -104,16 +104,34 @@ def _extract(cell, data, extraction, folder, device, progress):
     their file and the model's parameter count."""
     from ..features import cached_layer_features
 
-    make = extraction.text if cell["kind"] == "text" else extraction.image
-    feats = cached_layer_features(make(cell["model"], device), data, folder, progress=progress)
+    feats = cached_layer_features(_extractor(extraction, cell["kind"], cell["model"], device),
+                                  data, folder, progress=progress)
     return {"path": str(feats.path), "n_parameters": feats.n_parameters}
 
 
-def feature_stage(name, jobs, extraction, folder, device, progress=False):
+def _extractor(extraction, kind, model, device):
+    return (extraction.text if kind == "text" else extraction.image)(model, device)
+
+
+def feature_stage(name, jobs, extraction, folder, device, progress=False, also=()):
     """The feature-extraction stage: ``jobs`` is a list of ``(kind, model, label, data)``
     (``kind`` "text" or "image"); one model at a time, every thread, its result (file and
     parameter count) at ``done[name][i]``. Its cache is the feature files, keyed by model and
-    data (:func:`~mmalign_sk.features.cached_layer_features`)."""
+    data (:func:`~mmalign_sk.features.cached_layer_features`).
+
+    Before anything runs, the models whose features are not cached yet, and the ``(model,
+    kind)`` pairs of ``also`` (models a later stage loads), are looked up once in the Hugging
+    Face cache: when some are missing and cannot be downloaded this raises at once, naming them
+    all with the command that downloads them; when the Hub cannot be reached but every model is
+    cached, they are loaded without asking it
+    (:func:`~mmalign_sk.features._hub.require_extractors`)."""
+    from ..features._hub import require_extractors
+
+    offline = require_extractors(
+        [(_extractor(extraction, kind, model, device), items) for kind, model, _, items in jobs],
+        folder, also=also, local_files_only=extraction.local_files_only)
+    if offline:
+        extraction = replace(extraction, local_files_only=True)
     cells = [{"kind": kind, "model": model, "data": label} for kind, model, label, _ in jobs]
     data = {(kind, model, label): items for kind, model, label, items in jobs}
 

@@ -23,13 +23,22 @@ class AlignmentCurveDisplay:
 
     Build it with :meth:`from_cv_results`; the constructor takes the data already extracted.
 
+    What the figure shows: the mean test performance over the CV folds (left axis, solid line,
+    circles) and the mean test alignment (right axis, dashed line, squares) at each swept value;
+    the shaded bands are ± one standard deviation over the folds; the dotted vertical line marks
+    :attr:`best_param_`, the weakest setting whose performance is within ``tol`` of the best.
+    Every swept value is a tick of the x axis, and the legend (which says all this) is placed
+    where it covers no data point, or below the axes when no corner is free. The axis labels
+    name the scores: :meth:`from_cv_results` reads the metric and the modality from a fitted
+    search's scorers (e.g. "mutual_knn alignment", "accuracy of x1").
+
     Parameters
     ----------
     param_values : ndarray of shape (n_values,)
     performance_mean, performance_std : ndarray of shape (n_values,)
     alignment_mean, alignment_std : ndarray of shape (n_values,)
     param_name, performance_name, alignment_name : str
-        Axis labels.
+        Axis labels (``"alignment_weight"`` is written "alignment weight λ").
     tol : float, default=0.0
         Performance within ``tol`` of the best counts as a tie for :attr:`best_param_`, which is
         then the smallest such parameter value (with the alignment weight: the weakest alignment
@@ -41,6 +50,7 @@ class AlignmentCurveDisplay:
         Performance axis (left).
     ax_alignment_ : matplotlib Axes
         Alignment axis (right, sharing x).
+    legend_ : matplotlib Legend
     figure_ : matplotlib Figure
 
     Examples
@@ -56,6 +66,8 @@ class AlignmentCurveDisplay:
     >>> disp = AlignmentCurveDisplay.from_cv_results(cv_results)
     >>> disp.best_param_
     0.1
+    >>> [tick.get_text() for tick in disp.ax_.get_xticklabels()]
+    ['0', '0.1', '1']
     """
 
     def __init__(self, *, param_values, performance_mean, performance_std, alignment_mean,
@@ -80,7 +92,8 @@ class AlignmentCurveDisplay:
 
     @classmethod
     def from_cv_results(cls, cv_results, *, param="alignment_weight", performance="acc",
-                        alignment="align", tol=0.0, ax=None, **kwargs):
+                        alignment="align", tol=0.0, ax=None, performance_label=None,
+                        alignment_label=None, **kwargs):
         """Plot from ``search.cv_results_`` (or a fitted search) of a sweep over one parameter.
 
         Parameters
@@ -94,6 +107,11 @@ class AlignmentCurveDisplay:
         tol : float, default=0.0
             Tie tolerance of :attr:`best_param_`.
         ax : matplotlib Axes, optional
+        performance_label, alignment_label : str, optional
+            Axis labels. None: from a fitted search's scorers (``make_alignment_scorer("cka",
+            layers="max")`` gives "cka alignment (max over layer pairs)",
+            ``make_modality_scorer("accuracy", "x1")`` "accuracy of x1", a scorer name itself),
+            else the scorer's key.
         **kwargs
             Passed to :meth:`plot`.
 
@@ -123,9 +141,11 @@ class AlignmentCurveDisplay:
 
         perf_m, perf_s = pick(performance)
         align_m, align_s = pick(alignment)
+        scorers = getattr(cv_results, "scorer_", None)
         disp = cls(param_values=values[order], performance_mean=perf_m, performance_std=perf_s,
                    alignment_mean=align_m, alignment_std=align_s, param_name=param,
-                   performance_name=performance, alignment_name=alignment, tol=tol)
+                   performance_name=performance_label or _describe(scorers, performance),
+                   alignment_name=alignment_label or _describe(scorers, alignment), tol=tol)
         return disp.plot(ax=ax, **kwargs)
 
     def plot(self, ax=None, *, xscale="auto", std=True):
@@ -145,17 +165,22 @@ class AlignmentCurveDisplay:
         self
         """
         plt = _check_matplotlib("AlignmentCurveDisplay.plot")
+        from matplotlib.patches import Patch
+        from matplotlib.ticker import NullLocator
+
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
-        x = self.param_values
-        ax.plot(x, self.performance_mean, "o-", color="C0", label=self.performance_name)
+        x = np.asarray(self.param_values, dtype=float)
+        perf, align = np.asarray(self.performance_mean), np.asarray(self.alignment_mean)
+        handles = ax.plot(x, perf, "o-", color="C0", label=self.performance_name)
         ax2 = ax.twinx()
-        ax2.plot(x, self.alignment_mean, "s--", color="C1", label=self.alignment_name)
+        handles += ax2.plot(x, align, "s--", color="C1", label=self.alignment_name)
         if std:
-            ax.fill_between(x, self.performance_mean - self.performance_std,
-                            self.performance_mean + self.performance_std, color="C0", alpha=0.2)
-            ax2.fill_between(x, self.alignment_mean - self.alignment_std,
-                             self.alignment_mean + self.alignment_std, color="C1", alpha=0.2)
+            ax.fill_between(x, perf - self.performance_std, perf + self.performance_std,
+                            color="C0", alpha=0.2)
+            ax2.fill_between(x, align - self.alignment_std, align + self.alignment_std,
+                             color="C1", alpha=0.2)
+            handles.append(Patch(color="grey", alpha=0.3, label="± 1 sd over the CV folds"))
         positive = x[x > 0]
         if xscale == "auto":
             xscale = "symlog" if positive.size and positive.max() / positive.min() > 10 else "linear"
@@ -163,11 +188,69 @@ class AlignmentCurveDisplay:
             ax.set_xscale("symlog", linthresh=positive.min() if positive.size else 1.0)
         else:
             ax.set_xscale(xscale)
-        ax.axvline(self.best_param_, color="grey", lw=0.8, ls=":")
-        ax.set_xlabel(self.param_name)
+        ax.set_xticks(x, [f"{v:g}" for v in x], rotation=45 if len(x) > 8 else 0)
+        ax.xaxis.set_minor_locator(NullLocator())
+        best = self.best_param_
+        tie = f" (ties within {self.tol:g}: the smallest)" if self.tol else ""
+        handles.append(ax.axvline(best, color="grey", lw=0.8, ls=":",
+                                  label=f"best {_axis_name(self.param_name)} = {best:g}{tie}"))
+        ax.set_xlabel(_axis_name(self.param_name))
         ax.set_ylabel(self.performance_name, color="C0")
         ax2.set_ylabel(self.alignment_name, color="C1")
-        lines = ax.get_lines()[:1] + ax2.get_lines()[:1]
-        ax.legend(lines, [line.get_label() for line in lines], loc="best")
+        self.legend_ = _place_legend(ax, handles, handles[:2] + handles[-1:])
         self.ax_, self.ax_alignment_, self.figure_ = ax, ax2, ax.figure
         return self
+
+
+def _axis_name(param):
+    return "alignment weight λ" if param == "alignment_weight" else param
+
+
+def _describe(scorers, key):
+    """An axis label for the scorer ``key`` of a fitted search: its metric or score and modality."""
+    scorer = scorers.get(key) if isinstance(scorers, dict) else None
+    metric = getattr(scorer, "metric", None)
+    if metric is not None:  # make_alignment_scorer
+        name = getattr(metric, "name", None) or type(metric).__name__
+        layers = " (max over layer pairs)" if getattr(scorer, "layers", None) == "max" else ""
+        return f"{name} alignment{layers}"
+    if hasattr(scorer, "modality") and isinstance(getattr(scorer, "scoring", None), str):
+        return f"{scorer.scoring} of {scorer.modality}"  # make_modality_scorer
+    func = getattr(scorer, "_score_func", None)  # a scikit-learn scorer made from a name
+    if func is not None:
+        return func.__name__.replace("_score", "")
+    return key
+
+
+_CORNERS = ("upper right", "upper left", "lower right", "lower left", "center right",
+            "center left", "upper center", "lower center")
+
+
+def _curve_points(curves, n=16):
+    """Display coordinates of the lines' vertices and of n points along each segment."""
+    points = []
+    for line in curves:
+        xy = line.get_transform().transform(np.column_stack(line.get_data()).astype(float))
+        t = np.linspace(0, 1, n)[:, None]
+        points += [xy] + [xy[i] + t * (xy[i + 1] - xy[i]) for i in range(len(xy) - 1)]
+    return np.vstack(points)
+
+
+def _covers(legend, points, pad=3.0):
+    box = legend.get_window_extent().padded(pad)
+    return bool(((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
+                 & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)).any())
+
+
+def _place_legend(ax, handles, curves):
+    """A legend at the first corner of ``ax`` where it covers no point of the lines ``curves``,
+    else below the axes, outside them."""
+    labels = [h.get_label() for h in handles]
+    for loc in _CORNERS:
+        legend = ax.legend(handles, labels, loc=loc, fontsize="small", framealpha=0.9)
+        ax.figure.draw_without_rendering()
+        if not _covers(legend, _curve_points(curves)):
+            return legend
+        legend.remove()
+    return ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
+                     fontsize="small", frameon=False)
