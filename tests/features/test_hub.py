@@ -166,15 +166,14 @@ def test_offline_command_fails_fast_naming_every_model_of_the_preset(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
     env.update(PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]),
                HF_ENDPOINT=CLOSED, HF_HOME=str(tmp_path / "hf"))
-    started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "mmalign_sk.cli", "reproduce", "vision-language",
                            "--quick", "--data-home", str(tmp_path), "--out", str(tmp_path / "out"),
-                           "--no-progress"], env=env, capture_output=True, text=True, timeout=120)
-    elapsed = time.perf_counter() - started
+                           "--no-progress"], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode != 0
     assert "Retrying" not in done.stderr
     assert _named_repositories(done.stderr) == _quick_repositories(), done.stderr[-3000:]
     assert "6 pretrained model(s)" in done.stderr and "checkpoint_path" not in done.stderr
-    # startup and imports included (a few seconds, more on a busy machine); the retries this
-    # replaces took about a minute for the first model alone
-    assert elapsed < 45, elapsed
+    # No wall-clock bound here: this process's time is mostly importing PyTorch and timm (12 s on
+    # a busy 2-core machine, over a minute when it is overloaded). What used to take a minute were
+    # the Hugging Face client's retries, which must not happen at all; the check's own time is
+    # bounded in test_offline_study_fails_at_once_naming_every_model_of_the_preset.
