@@ -4,8 +4,10 @@ The two libraries are not equally fast on every CPU: on Intel CPUs MKL usually r
 precision products faster, on AMD CPUs OpenBLAS often does. The kNN search forms almost all of
 its time in products of tiles of the same shape, so it measures both on its first tiles (the
 products it needs anyway, alternated) and keeps the faster for the rest of the process; the
-choice is made once per thread count, dtype and feature width. Products of a matrix with its own
-transpose go to numpy, whose ``X.T @ X`` is a symmetric rank-k update (half the arithmetic).
+choice is made once per thread count, dtype and feature width. The metrics' feature-space
+products ``X.T @ Y`` (``d x d``, summed over the samples) go to numpy, whose ``X.T @ X`` is a
+symmetric rank-k update (half the arithmetic), whatever was measured, so that their values do
+not depend on which metric ran first.
 
 The environment variable ``MMALIGN_CPU_MATMUL`` overrides the choice (read at every call):
 ``"auto"`` (default), ``"torch"`` or ``"numpy"``. Every backend gives the same kNN lists (the
@@ -92,19 +94,6 @@ def forget_choices():
         _chosen.clear()
 
 
-def preferred_backend(dtype, threads=None):
-    """Backend for large products other than the kNN tiles: the forced one, else the one chosen
-    by the tile measurements at this thread count and dtype (the latest), else numpy."""
-    requested = requested_backend()
-    if requested != "auto":
-        return requested
-    threads = torch.get_num_threads() if threads is None else threads
-    name = str(dtype).removeprefix("torch.")
-    with _lock:
-        found = [b for (t, dt, _), b in _chosen.items() if t == threads and dt == name]
-    return found[-1] if found else "numpy"
-
-
 @contextlib.contextmanager
 def numpy_threads(threads=None):
     """numpy's BLAS limited to ``threads`` threads (default: ``torch.get_num_threads()``)."""
@@ -134,8 +123,8 @@ def gram_t(X):
 
 
 def cross_t(X, Y):
-    """``X.T @ Y`` (d_X, d_Y), with the backend of :func:`preferred_backend` on the CPU."""
-    if X.dtype != Y.dtype or not _numpy_ok(X, Y) or preferred_backend(X.dtype) == "torch":
+    """``X.T @ Y`` (d_X, d_Y): numpy's product on the CPU, else torch's."""
+    if X.dtype != Y.dtype or not _numpy_ok(X, Y) or requested_backend() == "torch":
         return X.T @ Y
     with numpy_threads():
         return torch.from_numpy(X.numpy().T @ Y.numpy())
