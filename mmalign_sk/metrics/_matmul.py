@@ -37,7 +37,7 @@ _controller = None
 
 
 def requested_backend():
-    """``"auto"``, ``"torch"`` or ``"numpy"``, from the environment variable ``MMALIGN_CPU_MATMUL``."""
+    """``"auto"``, ``"torch"`` or ``"numpy"``: the environment variable ``MMALIGN_CPU_MATMUL``."""
     value = os.environ.get(ENV_VAR, "auto").strip().lower() or "auto"
     if value not in ("auto",) + BACKENDS:
         raise ValueError(
