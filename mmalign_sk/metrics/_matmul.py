@@ -21,7 +21,6 @@ import contextlib
 import os
 import threading
 
-import numpy as np
 import torch
 
 #: Environment variable that forces the CPU matrix-product backend.
