@@ -402,6 +402,8 @@ def main(argv=None):
                         "(best of each counts)")
     parser.add_argument("--score-repeats", type=int, default=2,
                         help="alternated repeats of the `mmalign score` runs (best of each)")
+    parser.add_argument("--score-only", action="store_true",
+                        help="run only the `mmalign score` cases (n <= --score-max-n)")
     parser.add_argument("--memory-n", type=int, nargs="*", default=[100000],
                         help="n at which each kNN metric also runs alone in a fresh process to "
                         "measure the process's absolute peak memory (default 100000)")
@@ -417,6 +419,9 @@ def main(argv=None):
         return
     if args.quick:
         args.n, args.d, args.threads = [1000, 5000], [128], [1]
+    knn = not args.score_only
+    if args.score_only:
+        args.memory_n = []
     if not args.no_faiss:
         if importlib.util.find_spec("faiss") is None:
             parser.error("faiss is not installed (pip install faiss-cpu, or the 'bench' extra); "
@@ -448,10 +453,10 @@ def main(argv=None):
                                         **result})
                         return result
 
-                    floor = run(kind="floor", gram=n <= args.gram_max_n)
+                    floor = run(kind="floor", gram=n <= args.gram_max_n) if knn else {}
                     # ours and faiss alternated, ``--rounds`` times each: the best of each counts
                     mine, other = [], []
-                    for round_ in range(args.rounds):
+                    for round_ in range(args.rounds if knn else 0):
                         mine.append(run(kind="ours", round=round_))
                         if not args.no_faiss:
                             other.append(run(kind="faiss", round=round_))
@@ -472,7 +477,7 @@ def main(argv=None):
                     grams = floor.get("blocked_gram_seconds") or {}
                     best_gram = min(grams.values()) if grams else None
                     slowest = None
-                    for name in KNN_METRICS:
+                    for name in KNN_METRICS if knn else ():
                         mine = ours.get("results", {}).get(name, {})
                         other = theirs.get("results", {}).get(name, {})
                         seconds = mine.get("seconds")
@@ -487,7 +492,7 @@ def main(argv=None):
                                      fmt_ratio(ratio(seconds, other.get("seconds"))),
                                      fmt_s(floor_s), fmt_ratio(ratio(seconds, floor_s)),
                                      fmt_ratio(ratio(seconds, best_gram)), agree])
-                    list_rows.append([
+                    list_rows.extend([] if not knn else [[
                         threads, d, n, fmt_s(ours.get("preprocess_seconds")),
                         fmt_s(ours.get("lists_seconds")), fmt_s(theirs.get("lists_seconds")),
                         fmt_ratio(ratio(ours.get("lists_seconds"), theirs.get("lists_seconds"))),
@@ -498,7 +503,7 @@ def main(argv=None):
                         backend_cell(ours.get("tile_backend")),
                         rates_cell(floor.get("sgemm_gflops_by_backend")),
                         "—" if "peak_bytes" not in ours else f"{ours['peak_bytes'] / 2**20:.0f}",
-                        "/".join(r.get("status", "—") for r in (floor, ours, theirs))])
+                        "/".join(r.get("status", "—") for r in (floor, ours, theirs))]])
                     if n <= args.score_max_n:
                         score = run(kind="score", repeats=args.score_repeats)
                         singles = score.get("single_seconds") or {}
