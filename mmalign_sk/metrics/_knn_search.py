@@ -260,7 +260,7 @@ def _tile_product(in_chunks, key):
     def numpy_rows(a, b, rows, cols, out):
         np.matmul(rows[a:b], cols.T, out=out[a:b])
 
-    # on one thread the product runs in this thread: its CPU time is immune to other processes
+    # on one thread the product runs in this thread, whose CPU time other processes disturb less
     clock = time.thread_time if key[0] <= 1 else time.perf_counter
 
     def product(rows, cols, out, arrays):
