@@ -26,7 +26,8 @@ fresh subprocess (so that peak memory is that of one case):
   the wall time of an idle machine, with more it counts the threads' waiting too). ``--rounds N`` runs the ours
   and faiss cases alternately N times each (each in a fresh process) and keeps the best of each.
   The JSON records which backend the tile products chose (and the rates it measured on its first
-  tiles) and the load average at the start and end of every case.
+  tiles), the load average at the start and end of every case and, on a virtual machine, the
+  share of CPU time stolen by the hypervisor during it (``steal_fraction``, from /proc/stat).
 * **score**: ``mmalign score A.npy B.npy --json`` run in-process (every registered metric, kNN
   lists shared across metrics) against the same command for each kNN metric alone
   (``--metric m``), alternated in one process, best of ``--score-repeats`` each.
@@ -161,8 +162,16 @@ def blocked_gram_seconds(torch, mats, shapes):
     return results
 
 
+def cpu_ticks():
+    """(steal, total) jiffies of all CPUs from /proc/stat (Linux), or None."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return fields[7], sum(fields[:8])
+    return None
+
+
 def run_case(case):
-    load_start = os.getloadavg()
+    load_start, ticks_start = os.getloadavg(), cpu_ticks()
     rss = {"interpreter_and_numpy": current_rss()}
     import torch
 
@@ -276,6 +285,10 @@ def run_case(case):
     out["tile_backend"] = tile_backend(d, case["threads"])
     out["peak_bytes_absolute"] = peak_rss()
     out["load_average_end"] = os.getloadavg()
+    ticks_end = cpu_ticks()
+    if ticks_start and ticks_end and ticks_end[1] > ticks_start[1]:
+        # share of the CPUs' time the hypervisor gave to other machines during the case
+        out["steal_fraction"] = (ticks_end[0] - ticks_start[0]) / (ticks_end[1] - ticks_start[1])
     return out
 
 
