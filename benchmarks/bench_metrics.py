@@ -5,8 +5,11 @@ fresh subprocess (so that peak memory is that of one case):
 
 * **floor**: any exact kNN list needs the Gram products A·Aᵀ and B·Bᵀ, 2·n²·d multiply-adds each
   (FLOPs = 2 · 2·n²·d). The floor is FLOPs / sgemm rate, the rate being measured in the same run,
-  same process settings and threads, on a cache-friendly tiled product (tiles of 256 x 2048 of
-  the same inputs, repeated for about a second). The **best blocked Gram time** is the fastest of
+  same process settings and threads, on the kNN scan's tile products (1024 x d by d x 2048 of the
+  same inputs) with each matrix-product backend the search can use -- torch's ``torch.mm``
+  (MKL in the x86 wheels) and numpy's OpenBLAS as the search runs it (single-threaded on one row
+  chunk per thread) -- alternated, about a second each; the faster rate counts, and both are
+  reported. The **best blocked Gram time** is the fastest of
   several blockings (row tiles x column tiles, and whole-row blocks) of the full products, results
   discarded; it is reported next to the floor as a check of the rate.
 * **ours**: each kNN metric (``mutual_knn``, ``cycle_knn``, ``lcs_knn``, ``edit_distance_knn``,
@@ -18,7 +21,13 @@ fresh subprocess (so that peak memory is that of one case):
   search, index construction included, ``topk + 1`` neighbours, the row itself then dropped)
   on the same preprocessed inputs: same preprocessing, same comparisons. Values are compared
   with ours (they can differ only where near-equal similarities are ordered differently).
-  ``lists: ours / faiss`` compares the list computations alone.
+  ``lists: ours / faiss`` compares the list computations alone (also in process CPU time,
+  which other processes on a loaded machine disturb less than wall time; with one thread it is
+  the wall time of an idle machine, with more it counts the threads' waiting too). ``--rounds N`` runs the ours
+  and faiss cases alternately N times each (each in a fresh process) and keeps the best of each.
+  The JSON records which backend the tile products chose (and the rates it measured on its first
+  tiles), the load average at the start and end of every case and, on a virtual machine, the
+  share of CPU time stolen by the hypervisor during it (``steal_fraction``, from /proc/stat).
 * **score**: ``mmalign score A.npy B.npy --json`` run in-process (every registered metric, kNN
   lists shared across metrics) against the same command for each kNN metric alone
   (``--metric m``), alternated in one process, best of ``--score-repeats`` each.
@@ -59,7 +68,6 @@ from _dense_baselines import DENSE_BYTES_PER_PAIR, dense_metric, make_pair
 
 KNN_METRICS = ("mutual_knn", "cycle_knn", "lcs_knn", "edit_distance_knn", "cknna")
 DENSE_METRICS = KNN_METRICS[:4]  # the metrics with a dense baseline
-TILE = (256, 2048)  # rows x columns of the tiles on which the sgemm rate is measured
 
 
 # ------------------------------------------------------------------------------------------------
@@ -78,36 +86,62 @@ def current_rss():
     return None
 
 
+#: CPU time (this process, all threads) of the best run of the last :func:`best_time` call.
+LAST_CPU = {"seconds": None}
+
+
 def best_time(fn, min_seconds=1.0, max_repeats=3):
-    """Best wall time of ``fn()`` (repeated while runs are shorter than ``min_seconds``)."""
+    """Best wall time of ``fn()`` (repeated while runs are shorter than ``min_seconds``); the
+    process CPU time of that run goes to ``LAST_CPU``."""
     best, value = None, None
     for _ in range(max_repeats):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         value = fn()
         seconds = time.perf_counter() - start
-        best = seconds if best is None else min(best, seconds)
+        if best is None or seconds < best:
+            best, LAST_CPU["seconds"] = seconds, time.process_time() - cpu
         if seconds >= min_seconds:
             break
     return value, best
 
 
-def sgemm_rate(torch, X, seconds=1.0):
-    """FLOP/s of tiled products ``X[i:i+256] @ X[j:j+2048].T`` (a cache-friendly tiling)."""
-    rows, cols = TILE
-    n = X.shape[0]
-    X = X[: max(rows, min(n, 8192))]
-    tiles = [(i, j) for i in range(0, X.shape[0] - rows + 1, rows)
-             for j in range(0, max(1, X.shape[0] - cols + 1), cols)]
-    width = min(cols, X.shape[0])
-    out = torch.empty((rows, width), dtype=X.dtype)
-    flops, start = 0, time.perf_counter()
-    torch.mm(X[:rows], X[:width].T, out=out)  # warm up
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for i, j in tiles:
-            torch.mm(X[i : i + rows], X[j : j + width].T, out=out)
-            flops += 2 * rows * width * X.shape[1]
-    return flops / (time.perf_counter() - start)
+def sgemm_rates(torch, X, seconds=0.5, rounds=2):
+    """GFLOP/s of each backend on the kNN scan's tile products ``X[i:i+1024] @ X[j:j+2048].T``.
+
+    ``torch``: ``torch.mm`` on torch's threads; ``numpy``: ``np.matmul`` as the kNN search runs
+    it, single-threaded on each of ``torch.get_num_threads()`` row chunks in parallel. Each backend
+    runs for ``seconds``, alternated ``rounds`` times; the best round counts.
+    """
+    from mmalign_sk.metrics._knn_search import _TILE_COLS, _TILE_ROWS, _row_chunks
+    from mmalign_sk.metrics._matmul import numpy_threads
+
+    X = X[:8192]
+    rows, cols = min(_TILE_ROWS, X.shape[0]), min(_TILE_COLS, X.shape[0])
+    starts = [(i, j) for i in range(0, X.shape[0] - rows + 1, rows)
+              for j in range(0, X.shape[0] - cols + 1, cols)]
+    out = torch.empty((rows, cols), dtype=X.dtype)
+    X_np, out_np = X.numpy(), out.numpy()
+
+    def numpy_rows(a, b, left, right, result):
+        np.matmul(left[a:b], right.T, out=result[a:b])
+
+    rates = {"torch": 0.0, "numpy": 0.0}
+    with _row_chunks(torch.get_num_threads()) as in_chunks, numpy_threads(1):
+        products = {
+            "torch": lambda i, j: torch.mm(X[i:i + rows], X[j:j + cols].T, out=out),
+            "numpy": lambda i, j: in_chunks(numpy_rows, rows, X_np[i:i + rows],
+                                            X_np[j:j + cols], out_np),
+        }
+        for _ in range(rounds):
+            for name, product in products.items():
+                product(*starts[0])  # warm up
+                flops, start = 0, time.perf_counter()
+                while time.perf_counter() - start < seconds:
+                    for i, j in starts:
+                        product(i, j)
+                        flops += 2 * rows * cols * X.shape[1]
+                rates[name] = max(rates[name], flops / (time.perf_counter() - start) / 1e9)
+    return rates
 
 
 def blocked_gram_seconds(torch, mats, shapes):
@@ -128,7 +162,16 @@ def blocked_gram_seconds(torch, mats, shapes):
     return results
 
 
+def cpu_ticks():
+    """(steal, total) jiffies of all CPUs from /proc/stat (Linux), or None."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return fields[7], sum(fields[:8])
+    return None
+
+
 def run_case(case):
+    load_start, ticks_start = os.getloadavg(), cpu_ticks()
     rss = {"interpreter_and_numpy": current_rss()}
     import torch
 
@@ -141,7 +184,7 @@ def run_case(case):
     rss["metrics_imported"] = current_rss()
     n, d, topk, kind = case["n"], case["d"], case["topk"], case["kind"]
     cpu = torch.device("cpu")
-    out = {"rss_bytes": rss}
+    out = {"rss_bytes": rss, "load_average_start": load_start}
     # load the compiled kNN kernel (one-time cost per process) before anything is timed
     start = time.perf_counter()
     knn_indices(torch.randn(4096, 8), 2)
@@ -154,9 +197,11 @@ def run_case(case):
 
     if kind == "floor":
         Ta, Tb = preprocess(to_tensor(A, cpu)), preprocess(to_tensor(B, cpu))
-        rate = sgemm_rate(torch, Ta)
+        rates = sgemm_rates(torch, Ta)
+        rate = max(rates.values()) * 1e9
         flops = 2 * 2 * n * n * d
-        out.update(sgemm_gflops=rate / 1e9, flops=flops, floor_seconds=flops / rate)
+        out.update(sgemm_gflops=rate / 1e9, sgemm_gflops_by_backend=rates, flops=flops,
+                   floor_seconds=flops / rate)
         if case["gram"]:
             row_block = max(1, 128 * 2**20 // (4 * n))
             shapes = [(256, 2048), (512, 2048), (1024, 1024), (row_block, None)]
@@ -172,6 +217,7 @@ def run_case(case):
             if kind == "ours":
                 _, out["lists_seconds"] = best_time(
                     lambda: [knn_indices(P, topk) for P in pre], max_repeats=1)
+                out["lists_cpu_seconds"] = LAST_CPU["seconds"]
             else:
                 import faiss
 
@@ -187,6 +233,7 @@ def run_case(case):
                     return lists
 
                 lists, out["lists_seconds"] = best_time(search, max_repeats=1)
+                out["lists_cpu_seconds"] = LAST_CPU["seconds"]
                 for P, idx in zip(pre, lists):  # the metrics below find these lists in the store
                     reused("knn", (P,), (topk, False, "float32"), lambda idx=idx: torch.as_tensor(idx))
             for name in KNN_METRICS:
@@ -235,8 +282,25 @@ def run_case(case):
             code, seconds, metrics = command()
             if seconds < out.get("seconds", float("inf")):
                 out.update(seconds=seconds, exit_code=code, metrics=metrics)
+    out["tile_backend"] = tile_backend(d, case["threads"])
     out["peak_bytes_absolute"] = peak_rss()
+    out["load_average_end"] = os.getloadavg()
+    ticks_end = cpu_ticks()
+    if ticks_start and ticks_end and ticks_end[1] > ticks_start[1]:
+        # share of the CPUs' time the hypervisor gave to other machines during the case
+        out["steal_fraction"] = (ticks_end[0] - ticks_start[0]) / (ticks_end[1] - ticks_start[1])
     return out
+
+
+def tile_backend(d, threads):
+    """The backend the kNN tile products chose in this process and the rates it measured."""
+    from mmalign_sk.metrics._matmul import choices, requested_backend
+
+    found = choices().get((threads, "float32", d))
+    requested = requested_backend()
+    if requested != "auto":
+        return {"backend": requested, "forced": True}
+    return found and {**found, "forced": False}
 
 
 def drop_self(idx, topk):
@@ -263,13 +327,52 @@ def machine_info():
                 model = line.split(":", 1)[1].strip()
                 break
     info = {"cpu": model, "cpu_count": os.cpu_count(), "torch": torch.__version__,
-            "numpy": np.__version__, "python": platform.python_version()}
+            "numpy": np.__version__, "python": platform.python_version(),
+            "load_average_start": os.getloadavg()}
+    with contextlib.suppress(OSError):
+        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("flags")).split()
+        info["avx512f"] = "avx512f" in flags
+    with contextlib.suppress(Exception):
+        info["torch_blas"] = "mkl" if torch.backends.mkl.is_available() else "other"
+        from threadpoolctl import threadpool_info
+
+        info["numpy_blas"] = [
+            {k: lib.get(k) for k in ("internal_api", "version", "architecture", "filepath")}
+            for lib in threadpool_info() if lib["user_api"] == "blas"]
     for module in ("faiss", "numba"):
         try:
             info[module] = __import__(module).__version__
         except ImportError:
             info[module] = None
     return info
+
+
+def best_of(runs):
+    """The run with the shortest lists, each metric's time the best over ``runs``."""
+    done = [r for r in runs if "lists_seconds" in r]
+    if not done:
+        return runs[0] if runs else {}
+    best = dict(min(done, key=lambda r: r["lists_seconds"]))
+    cpu = [r["lists_cpu_seconds"] for r in done if r.get("lists_cpu_seconds") is not None]
+    best["lists_cpu_seconds"] = min(cpu) if cpu else None
+    best["results"] = {name: min((r["results"][name] for r in done if name in r["results"]),
+                                 key=lambda x: x["seconds"])
+                       for name in best["results"]}
+    best["rounds"] = len(runs)
+    return best
+
+
+def backend_cell(found):
+    if not found:
+        return "—"
+    return found["backend"] + (" (forced)" if found.get("forced") else "")
+
+
+def rates_cell(rates):
+    if not rates:
+        return "—"
+    return f"{rates['torch']:.0f} / {rates['numpy']:.0f}"
 
 
 def ratio(num, den):
@@ -307,8 +410,13 @@ def main(argv=None):
                         help="largest n for the best-blocked-Gram check (it costs 4 full products)")
     parser.add_argument("--score-max-n", type=int, default=20000,
                         help="largest n for the in-process `mmalign score` case")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the ours and faiss cases alternately this many times each "
+                        "(best of each counts)")
     parser.add_argument("--score-repeats", type=int, default=2,
                         help="alternated repeats of the `mmalign score` runs (best of each)")
+    parser.add_argument("--score-only", action="store_true",
+                        help="run only the `mmalign score` cases (n <= --score-max-n)")
     parser.add_argument("--memory-n", type=int, nargs="*", default=[100000],
                         help="n at which each kNN metric also runs alone in a fresh process to "
                         "measure the process's absolute peak memory (default 100000)")
@@ -324,6 +432,9 @@ def main(argv=None):
         return
     if args.quick:
         args.n, args.d, args.threads = [1000, 5000], [128], [1]
+    knn = not args.score_only
+    if args.score_only:
+        args.memory_n = []
     if not args.no_faiss:
         if importlib.util.find_spec("faiss") is None:
             parser.error("faiss is not installed (pip install faiss-cpu, or the 'bench' extra); "
@@ -355,9 +466,14 @@ def main(argv=None):
                                         **result})
                         return result
 
-                    floor = run(kind="floor", gram=n <= args.gram_max_n)
-                    ours = run(kind="ours")
-                    theirs = {} if args.no_faiss else run(kind="faiss")
+                    floor = run(kind="floor", gram=n <= args.gram_max_n) if knn else {}
+                    # ours and faiss alternated, ``--rounds`` times each: the best of each counts
+                    mine, other = [], []
+                    for round_ in range(args.rounds if knn else 0):
+                        mine.append(run(kind="ours", round=round_))
+                        if not args.no_faiss:
+                            other.append(run(kind="faiss", round=round_))
+                    ours, theirs = best_of(mine), best_of(other)
                     dense = {}
                     if args.dense and DENSE_BYTES_PER_PAIR * n * n <= args.dense_max_bytes:
                         dense = run(kind="dense", dense_max_n_python=args.dense_max_n_python)
@@ -374,7 +490,7 @@ def main(argv=None):
                     grams = floor.get("blocked_gram_seconds") or {}
                     best_gram = min(grams.values()) if grams else None
                     slowest = None
-                    for name in KNN_METRICS:
+                    for name in KNN_METRICS if knn else ():
                         mine = ours.get("results", {}).get(name, {})
                         other = theirs.get("results", {}).get(name, {})
                         seconds = mine.get("seconds")
@@ -389,15 +505,18 @@ def main(argv=None):
                                      fmt_ratio(ratio(seconds, other.get("seconds"))),
                                      fmt_s(floor_s), fmt_ratio(ratio(seconds, floor_s)),
                                      fmt_ratio(ratio(seconds, best_gram)), agree])
-                    list_rows.append([
+                    list_rows.extend([] if not knn else [[
                         threads, d, n, fmt_s(ours.get("preprocess_seconds")),
                         fmt_s(ours.get("lists_seconds")), fmt_s(theirs.get("lists_seconds")),
                         fmt_ratio(ratio(ours.get("lists_seconds"), theirs.get("lists_seconds"))),
+                        fmt_ratio(ratio(ours.get("lists_cpu_seconds"),
+                                        theirs.get("lists_cpu_seconds"))),
                         fmt_s(floor_s), fmt_ratio(ratio(ours.get("lists_seconds"), floor_s)),
                         fmt_s(best_gram),
-                        "—" if "sgemm_gflops" not in floor else f"{floor['sgemm_gflops']:.0f}",
+                        backend_cell(ours.get("tile_backend")),
+                        rates_cell(floor.get("sgemm_gflops_by_backend")),
                         "—" if "peak_bytes" not in ours else f"{ours['peak_bytes'] / 2**20:.0f}",
-                        "/".join(r.get("status", "—") for r in (floor, ours, theirs))])
+                        "/".join(r.get("status", "—") for r in (floor, ours, theirs))]])
                     if n <= args.score_max_n:
                         score = run(kind="score", repeats=args.score_repeats)
                         singles = score.get("single_seconds") or {}
@@ -407,7 +526,7 @@ def main(argv=None):
                             "—" if worst is None else f"{fmt_s(singles[worst])} ({worst})",
                             fmt_ratio(ratio(score.get("seconds"), singles.get(worst))),
                             fmt_s(slowest), mib(score.get("peak_bytes_absolute")),
-                            score["status"]])
+                            backend_cell(score.get("tile_backend")), score["status"]])
                     if n in args.memory_n:
                         for name in KNN_METRICS:
                             alone = run(kind="memory", metric=name)
@@ -424,12 +543,19 @@ def main(argv=None):
     header = ["threads", "d", "n", "metric", "ours (s)", "faiss (s)", "ours / faiss", "floor (s)",
               "ours / floor", "ours / best Gram", "value vs faiss"]
     list_header = ["threads", "d", "n", "preprocess A, B (s)", "ours lists (s)", "faiss lists (s)",
-                   "lists: ours / faiss", "floor (s)", "lists: ours / floor",
-                   "best blocked Gram (s)", "sgemm GFLOP/s", "ours peak (MiB)",
+                   "lists: ours / faiss", "lists CPU time: ours / faiss", "floor (s)",
+                   "lists: ours / floor",
+                   "best blocked Gram (s)", "tile backend (kNN)",
+                   "tile sgemm GFLOP/s torch / numpy", "ours peak (MiB)",
                    "status floor/ours/faiss"]
+    machine["load_average_end"] = os.getloadavg()
+    load = "/".join(f"{x:.1f}" for x in machine["load_average_start"])
+    load_end = "/".join(f"{x:.1f}" for x in machine["load_average_end"])
     lines = [f"Machine: {machine['cpu']} ({machine['cpu_count']} CPU cores), torch "
              f"{machine['torch']}, numba {machine['numba']}, faiss {machine['faiss']}; "
-             f"topk={args.topk}, float32", "", "Each kNN metric, preprocessing included:", "",
+             f"topk={args.topk}, float32; load average (1/5/15 min) {load} at the start, "
+             f"{load_end} at the end; ours and faiss alternated, best of {args.rounds} each", "",
+             "Each kNN metric, preprocessing included:", "",
              table(header, rows), "", "The kNN lists of A and B alone:", "",
              table(list_header, list_rows)]
     if dense_rows:
@@ -444,7 +570,7 @@ def main(argv=None):
                   table(["threads", "d", "n", "score, all metrics (s)",
                          "slowest single kNN metric (s)", "score / slowest single",
                          "slowest kNN metric, first table (s)", "score peak (MiB, absolute)",
-                         "status"], score_rows)]
+                         "tile backend", "status"], score_rows)]
     if memory_rows:
         lines += ["", "Each kNN metric called alone (`get_metric(m)(A, B)`) in a fresh process: "
                   "absolute peak resident memory, and the resident memory after each stage "

@@ -1,10 +1,12 @@
 """Singular vector canonical correlation analysis (SVCCA, Raghu et al., 2017)."""
 
+import scipy.linalg
 import torch
 
 from ._base import AlignmentMetric
+from ._matmul import gram_t, numpy_threads
 from ._registry import register_metric
-from ._sums import column_sums, sums_of_squares
+from ._sums import column_sums, sums_of_squares, to_float64
 from ._validation import check_embedding, check_int
 
 #: Directions kept when ``cca_dim=None`` (fewer when a matrix has fewer features or rows).
@@ -15,7 +17,7 @@ _RANK_RTOL = 1e-6
 
 def standardize_columns(X):
     """Columns with mean 0 and standard deviation 1 (float64); constant columns become 0."""
-    X = X.to(torch.float64, copy=True)  # one float64 copy, worked on in place
+    X = to_float64(X)  # one float64 copy, worked on in place
     X -= column_sums(X) / X.shape[0]
     std = (sums_of_squares(X, dim=0) / X.shape[0]).sqrt()
     return X.div_(torch.where(std > 0, std, torch.ones_like(std)))
@@ -25,22 +27,34 @@ def top_left_singular_vectors(X, k):
     """The ``k`` leading left singular vectors of ``X`` (n, d), exactly and deterministically.
 
     Uses the eigendecomposition of the smaller of ``X^T X`` (d x d) and ``X X^T`` (n x n) in
-    float64. Directions whose singular value is zero (rank below ``k``) are returned as zero
-    columns, so they add nothing to the canonical correlations.
+    float64 (on the CPU a symmetric rank-k update and only the ``k`` leading eigenpairs).
+    Directions whose singular value is zero (rank below ``k``) are returned as zero columns, so
+    they add nothing to the canonical correlations.
     """
     n, d = X.shape
     if d <= n:
-        eigvals, eigvecs = torch.linalg.eigh(X.T @ X)
-        eigvals, eigvecs = eigvals.flip(0)[:k], eigvecs.flip(1)[:, :k]
+        eigvals, eigvecs = _top_eigenpairs(gram_t(X), k)
         sing = eigvals.clamp_min(0.0).sqrt()
         keep = sing > _RANK_RTOL * sing[0].clamp_min(1e-300)
         scale = torch.where(keep, 1.0 / torch.where(keep, sing, 1.0), 0.0)
         return (X @ eigvecs) * scale
-    eigvals, eigvecs = torch.linalg.eigh(X @ X.T)
-    eigvals, eigvecs = eigvals.flip(0)[:k], eigvecs.flip(1)[:, :k]
+    eigvals, eigvecs = _top_eigenpairs(gram_t(X.T), k)
     sing = eigvals.clamp_min(0.0).sqrt()
     keep = sing > _RANK_RTOL * sing[0].clamp_min(1e-300)
     return eigvecs * keep
+
+
+def _top_eigenpairs(C, k):
+    """The ``k`` largest eigenvalues of the symmetric ``C`` (decreasing) and their eigenvectors."""
+    if C.device.type != "cpu":
+        eigvals, eigvecs = torch.linalg.eigh(C)
+        return eigvals.flip(0)[:k], eigvecs.flip(1)[:, :k]
+    m = C.shape[0]
+    with numpy_threads():
+        eigvals, eigvecs = scipy.linalg.eigh(C.numpy(), subset_by_index=[m - k, m - 1],
+                                             driver="evr", check_finite=False)
+    return (torch.from_numpy(eigvals[::-1].copy()).to(C.dtype),
+            torch.from_numpy(eigvecs[:, ::-1].copy()).to(C.dtype))
 
 
 class SVCCA(AlignmentMetric):

@@ -7,7 +7,7 @@
 import torch
 
 from ._base import AlignmentMetric
-from ._kernel import centred, gram, gram_inner
+from ._kernel import centred, gram, gram_inner, uncentred_gram_inner
 from ._registry import register_metric
 from ._validation import check_embedding, check_option
 
@@ -44,7 +44,7 @@ class CMD(AlignmentMetric):
         n, d = X.shape
         X_gram = gram(X) if d >= n else None
         rep = {"X": X, "gram": X_gram}
-        rep["norm_sq"] = gram_inner(X, X, X_gram, X_gram)
+        rep["norm_sq"] = self._inner(rep, rep)
         return rep
 
     def check_permutable(self):
@@ -61,6 +61,13 @@ class CMD(AlignmentMetric):
         gram_perm = None if rep["gram"] is None else rep["gram"][perm][:, perm]
         return {"X": rep["X"][perm], "gram": gram_perm, "norm_sq": rep["norm_sq"]}
 
+    def _inner(self, rep_a, rep_b):
+        """``||A^T B||_F^2``; uncentred in feature space, from the centred product (which
+        linear CKA shares), so that large column means cost no accuracy."""
+        if self.centered or rep_a["gram"] is not None or rep_b["gram"] is not None:
+            return gram_inner(rep_a["X"], rep_b["X"], rep_a["gram"], rep_b["gram"])
+        return uncentred_gram_inner(rep_a["X"], rep_b["X"])
+
     def compare(self, rep_a, rep_b):
         if self.contract == "samples":
             C_a, C_b = rep_a["C"], rep_b["C"]
@@ -74,7 +81,7 @@ class CMD(AlignmentMetric):
             norm_sq_a = float((C_a * C_a).sum(dtype=torch.float64))
             norm_sq_b = float((C_b * C_b).sum(dtype=torch.float64))
         else:
-            inner = gram_inner(rep_a["X"], rep_b["X"], rep_a["gram"], rep_b["gram"])
+            inner = self._inner(rep_a, rep_b)
             norm_sq_a, norm_sq_b = rep_a["norm_sq"], rep_b["norm_sq"]
         denominator = (norm_sq_a * norm_sq_b) ** 0.5
         if denominator == 0.0:

@@ -20,9 +20,10 @@ import torch
 from ._backend import times_power_of_two
 from ._base import AlignmentMetric
 from ._knn import knn_indices, relabel_knn
+from ._matmul import cross_t, gram_t
 from ._registry import register_metric
 from ._reuse import reused
-from ._sums import column_sums
+from ._sums import column_sums, rows_times, sums_of_squares
 from ._validation import as_array, check_int, check_option, check_real, check_topk
 
 _KERNELS = ("linear", "rbf")
@@ -173,8 +174,58 @@ def _gram_inner(X, Y, gram_x, gram_y):
     step = max(1, _BLOCK_ENTRIES // max(X.shape[1] + Y.shape[1], 1))
     cross = torch.zeros((X.shape[1], Y.shape[1]), dtype=torch.float64, device=X.device)
     for start in range(0, n, step):
-        cross += (X[start:start + step].T @ Y[start:start + step]).to(torch.float64)
+        if _same(X, Y):  # X^T X is symmetric: half the arithmetic
+            block = gram_t(X[start:start + step])
+        else:
+            block = cross_t(X[start:start + step], Y[start:start + step])
+        cross += block.to(torch.float64)
     return float((cross * cross).sum())
+
+
+def _same(X, Y):
+    """Whether ``X`` and ``Y`` are the same matrix (the same memory, shape and strides)."""
+    return X is Y or (X.shape == Y.shape and X.stride() == Y.stride() and X.dtype == Y.dtype
+                      and X.device == Y.device and X.data_ptr() == Y.data_ptr())
+
+
+def _shift(X):
+    """What :func:`uncentred_gram_inner` needs of ``X`` besides its centred product (computed once
+    per matrix inside :func:`reuse_representations`): the float32 column means ``m`` that
+    :func:`centre_columns` subtracts, the column sums ``c`` of the centred matrix ``X~`` (zero
+    up to rounding) and the projections ``X~ c`` and ``X~ m``, all in float64."""
+
+    def compute():
+        X_c = centred(X)
+        mean = (column_sums(X) / X.shape[0]).to(X.dtype).to(torch.float64)
+        sums = column_sums(X_c)
+        proj = rows_times(X_c, torch.stack([sums, mean], dim=1))
+        return {"mean": mean, "sums": sums, "proj": proj}
+
+    return reused("shift", (X,), (), compute)
+
+
+def uncentred_gram_inner(X, Y):
+    """``||X^T Y||_F^2`` in float64 from the product of the centred matrices.
+
+    With ``X = X~ + 1 m_X^T`` (``X~`` the centred matrix, ``m_X`` the means subtracted, ``c_X``
+    the column sums of ``X~``), ``X^T Y = P + c_X m_Y^T + m_X (c_Y + n m_Y)^T`` with
+    ``P = X~^T Y~``, so that ``||X^T Y||^2 = ||P||^2 + 2 u^T P v`` terms (each ``(X~ u).(Y~ v)``,
+    ``O(n d)``) ``+`` the norm of the rank-two part. ``||P||^2`` is the centred inner product that
+    linear CKA needs too (computed once inside :func:`reuse_representations`), and forming it
+    from centred matrices keeps its accuracy when column means are large.
+    """
+    sx, sy = _shift(X), _shift(Y)
+    n = X.shape[0]
+    X_c = centred(X)
+    inner = gram_inner(X_c, X_c if Y is X else centred(Y))
+    v = sy["sums"] + n * sy["mean"]  # c_Y + n m_Y
+    Xc_c, Xc_m = sx["proj"][:, 0], sx["proj"][:, 1]
+    Yc_c, Yc_m = sy["proj"][:, 0], sy["proj"][:, 1]
+    cross = float(Xc_c @ Yc_m) + float(Xc_m @ (Yc_c + n * Yc_m))
+    rank_two = (float(sx["sums"] @ sx["sums"]) * float(sy["mean"] @ sy["mean"])
+                + 2.0 * float(sx["sums"] @ sx["mean"]) * float(sy["mean"] @ v)
+                + float(sx["mean"] @ sx["mean"]) * float(v @ v))
+    return max(inner + 2.0 * cross + rank_two, 0.0)
 
 
 def _linear_rep(X):
@@ -185,10 +236,9 @@ def _linear_rep(X):
 
 def _linear_sums(X):
     n, d = X.shape
-    sq_norms = torch.linalg.vector_norm(X, dim=1, dtype=torch.float64) ** 2
+    sq_norms = sums_of_squares(X, dim=1)
     col_sum = column_sums(X)
-    step = _block_rows(n, d)
-    row_sum = torch.cat([X[s:s + step].to(torch.float64) @ col_sum for s in range(0, n, step)])
+    row_sum = rows_times(X, col_sum[:, None])[:, 0]
     return {"X": X, "gram": gram(X) if d >= n else None, "diag": sq_norms, "row_sum": row_sum,
             "total": float(col_sum @ col_sum)}
 

@@ -10,7 +10,8 @@ Two strategies share one tie rule (:func:`knn_indices`):
   value above the row's threshold, and the compiled scan of ``_knn_kernels`` reads only those few
   value by value.
   Cost: the matrix products plus about one read of every similarity, no sort of wide candidate
-  sets.
+  sets. The tile products go to torch's or numpy's BLAS, whichever runs them faster on this CPU
+  (measured on the first tiles, see ``_matmul``).
 * **row blocks** (CUDA, ``precision="bf16"``, and the rows the tie rule sends back): a block of
   rows against all columns, ``torch.topk`` per row, the block buffer reused.
 
@@ -18,11 +19,14 @@ Memory is O(n * (topk + block)) in both.
 """
 
 import contextlib
+import time
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import torch
 
 from ._base import check_precision
+from ._matmul import next_backend, numpy_threads, record, requested_backend, tile_key
 from ._reuse import reused
 from ._validation import check_int, check_topk
 
@@ -96,6 +100,16 @@ def knn_indices(X, topk, *, include_self=False, block_size=None, precision="floa
     candidate are computed again on their full similarity rows, to take the lowest indices of
     that group. Peak memory is ``O(n_samples * (topk + block_size))``.
 
+    **Matrix-product backend (CPU tiles).** The tile products go to torch's BLAS (MKL in the
+    x86 wheels) or to numpy's (OpenBLAS), whichever is faster on this CPU: the first tiles of the
+    process (three of each, per thread count, dtype and feature width) are formed alternately by
+    both and timed, and the faster is kept for the rest of the process. MKL is usually the
+    faster on Intel CPUs, OpenBLAS often on AMD CPUs. The environment variable
+    ``MMALIGN_CPU_MATMUL`` (``"auto"``, the default, ``"torch"`` or ``"numpy"``; read at every
+    call) forces one. numpy's products run single-threaded on ``torch.get_num_threads()`` row
+    chunks, so the thread count is torch's either way. The lists are the same with either
+    backend: their products differ by rounding only, far below the tie tolerance.
+
     Examples
     --------
     >>> import torch
@@ -121,6 +135,8 @@ def knn_indices(X, topk, *, include_self=False, block_size=None, precision="floa
     precision = check_precision(precision)
     if block_size is not None:
         block_size = check_int(block_size, "block_size", minimum=1)
+    if X.device.type == "cpu":
+        requested_backend()  # a bad MMALIGN_CPU_MATMUL is an error, whichever strategy runs
     return reused(
         "knn", (X,), (topk, include_self, precision),
         lambda: _knn(X, topk, include_self, block_size, precision),
@@ -182,9 +198,13 @@ def _tiled_knn(X, topk, include_self, block, tol):
     heap_values = torch.empty((block, m), dtype=X.dtype)
     heap_index = torch.empty((block, m), dtype=torch.long)
     values_np, index_np = heap_values.numpy(), heap_index.numpy()
+    X_np = X.detach().numpy()
     out = torch.empty((n, topk), dtype=torch.long)
     reopen = []
-    with _tile_scanner(torch.get_num_threads()) as scan:
+    threads = torch.get_num_threads()
+    key = tile_key(X, threads)
+    with _row_chunks(threads) as in_chunks, numpy_threads(1):
+        product = _tile_product(in_chunks, key)
         for start in range(0, n, block):
             stop = min(start + block, n)
             rows = X[start:stop]
@@ -195,7 +215,8 @@ def _tiled_knn(X, topk, include_self, block, tol):
                 padded = -(-width // _GROUPS) * _GROUPS
                 # the tile is stored contiguously (row stride ``padded``) at the buffer's start
                 S = buffer.view(-1)[: (stop - start) * padded].view(stop - start, padded)
-                torch.mm(rows, X[col_start:col_stop].T, out=S[:, :width])
+                product(rows, X[col_start:col_stop], S[:, :width],
+                        (X_np[start:stop], X_np[col_start:col_stop], S.numpy()[:, :width]))
                 if padded > width:
                     S[:, width:] = -float("inf")
                 if not include_self and col_start < stop and start < col_stop:
@@ -204,8 +225,8 @@ def _tiled_knn(X, topk, include_self, block, tol):
                 # the maxima of the tile's column classes, one vectorised reduction (contiguous)
                 M = maxima.view(-1)[: (stop - start) * (padded // _GROUPS)].view(stop - start, -1)
                 torch.amax(S.view(stop - start, _GROUPS, -1), dim=1, out=M)
-                scan(S.numpy(), M.numpy(), col_start, values_np[: stop - start],
-                     index_np[: stop - start])
+                in_chunks(_scan_rows, stop - start, S.numpy(), M.numpy(), col_start,
+                          values_np, index_np)
             values, order = heap_values[: stop - start].sort(dim=1, descending=True)
             index = heap_index[: stop - start].gather(1, order)
             ordered, group, tied = _order_candidates(values, index, topk, tol[start:stop, None])
@@ -219,35 +240,64 @@ def _tiled_knn(X, topk, include_self, block, tol):
     return out
 
 
-@contextlib.contextmanager
-def _tile_scanner(threads):
-    """A function scanning a tile into its rows' heaps, on ``threads`` threads (split by rows).
-
-    The compiled scan releases the GIL, so row chunks of one tile are scanned in parallel.
-    """
+def _scan_rows(a, b, tile, maxima, col_start, values, index):
+    """Scan rows ``a:b`` of a tile into their heaps (the compiled scan releases the GIL)."""
     from ._knn_kernels import scan_tile
 
-    def scan_all(tile, maxima, col_start, values, index):
-        scan_tile(tile, maxima, col_start, values, index, col_start == 0)
+    scan_tile(tile[a:b], maxima[a:b], col_start, values[a:b], index[a:b], col_start == 0)
+
+
+def _tile_product(in_chunks, key):
+    """``product(rows, cols, out, arrays)``: ``out = rows @ cols.T`` by the backend of ``key``.
+
+    torch's product runs on torch's threads; numpy's runs single-threaded on each row chunk of
+    ``in_chunks`` (``arrays`` are the numpy views of the three tensors), so that one pool of
+    threads serves both the product and the scan. While the backend is still being chosen
+    (:mod:`._matmul`), each product is timed (wall time; CPU time of this thread with one
+    thread) and the two backends alternate.
+    """
+
+    def numpy_rows(a, b, rows, cols, out):
+        np.matmul(rows[a:b], cols.T, out=out[a:b])
+
+    # on one thread the product runs in this thread, whose CPU time other processes disturb less
+    clock = time.thread_time if key[0] <= 1 else time.perf_counter
+
+    def product(rows, cols, out, arrays):
+        backend, timed = next_backend(key)
+        begin = clock() if timed else 0.0
+        if backend == "torch":
+            torch.mm(rows, cols.T, out=out)
+        else:
+            in_chunks(numpy_rows, rows.shape[0], *arrays)
+        if timed:
+            record(key, backend, 2.0 * out.numel() * rows.shape[1], clock() - begin)
+
+    return product
+
+
+@contextlib.contextmanager
+def _row_chunks(threads):
+    """``in_chunks(fn, rows, *args)``: ``fn(a, b, *args)`` on ``threads`` chunks ``[a, b)`` of
+    ``range(rows)`` in parallel (one call on the whole range with one thread)."""
+
+    def serial(fn, rows, *args):
+        fn(0, rows, *args)
 
     if threads <= 1:
-        yield scan_all
+        yield serial
         return
     with ThreadPoolExecutor(max_workers=threads) as pool:
 
-        def scan_parallel(tile, maxima, col_start, values, index):
-            rows = tile.shape[0]
+        def parallel(fn, rows, *args):
             if rows < 2 * threads:
-                return scan_all(tile, maxima, col_start, values, index)
+                return serial(fn, rows, *args)
             bounds = [rows * t // threads for t in range(threads + 1)]
-            jobs = [
-                pool.submit(scan_all, tile[a:b], maxima[a:b], col_start, values[a:b], index[a:b])
-                for a, b in zip(bounds[:-1], bounds[1:])
-            ]
+            jobs = [pool.submit(fn, a, b, *args) for a, b in zip(bounds[:-1], bounds[1:])]
             for job in jobs:
                 job.result()
 
-        yield scan_parallel
+        yield parallel
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,3 +41,27 @@ def sums_of_squares(X, dim):
     if dim == 1:
         return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.float64, device=X.device)
     return sum(parts, torch.zeros(X.shape[1], dtype=torch.float64, device=X.device))
+
+
+def rows_times(X, V):
+    """``X @ V`` of the 2-D ``X`` (n, d) and a float64 ``V`` (d, k) in float64, shape (n, k).
+
+    On the CPU numpy converts row blocks of at most 32 MiB of float64 at a time (torch's
+    conversion to float64 is several times slower).
+    """
+    step = max(1, _BLOCK_ENTRIES // max(X.shape[1], 1))
+    if _numpy_route(X):
+        values, right = X.numpy(), V.numpy()
+        return torch.from_numpy(np.concatenate(
+            [values[start:start + step] @ right for start in range(0, X.shape[0], step)]
+        ) if X.shape[0] else np.zeros((0, V.shape[1])))
+    if not X.shape[0]:
+        return torch.zeros((0, V.shape[1]), dtype=torch.float64, device=X.device)
+    return torch.cat([block @ V for block in _row_blocks(X)])
+
+
+def to_float64(X):
+    """A float64 copy of the 2-D ``X`` (numpy's conversion on the CPU, several times faster)."""
+    if _numpy_route(X):
+        return torch.from_numpy(X.numpy().astype(np.float64))
+    return X.to(torch.float64, copy=True)

@@ -141,20 +141,27 @@ def tied_binary(n, d, n_distinct, seed):
     return patterns[rng.integers(0, n_distinct, size=n)].astype(np.float64)
 
 
-@pytest.fixture(params=["row_blocks", "tiles", "narrow_tiles"])
+@pytest.fixture(params=["row_blocks", "tiles_torch", "tiles_numpy", "narrow_tiles_auto"])
 def strategy(request, monkeypatch):
-    """Run a test with each kNN search strategy, on inputs of any size.
+    """Run a test with each kNN search strategy and tile-product backend, on inputs of any size.
 
-    ``tiles`` uses column tiles of 256 (first-tile thresholds from class maxima), ``narrow_tiles``
-    tiles of 32 columns (narrower than the candidate window), ``row_blocks`` never uses tiles.
+    ``tiles_*`` use column tiles of 256 (first-tile thresholds from class maxima) with the tile
+    products forced to torch or to numpy; ``narrow_tiles_auto`` tiles of 32 columns (narrower
+    than the candidate window) with the backend being chosen, so that the first tiles alternate
+    between the two; ``row_blocks`` never uses tiles.
     """
     import mmalign_sk.metrics._knn_search as search
+    from mmalign_sk.metrics import _matmul
 
     if request.param == "row_blocks":
         monkeypatch.setattr(search, "_TILE_MIN_N", 10**12)
     else:
+        tiles, backend = request.param.rsplit("_", 1)
         monkeypatch.setattr(search, "_TILE_MIN_N", 1)
-        monkeypatch.setattr(search, "_TILE_COLS", 256 if request.param == "tiles" else 32)
+        monkeypatch.setattr(search, "_TILE_COLS", 256 if tiles == "tiles" else 32)
+        monkeypatch.setenv(_matmul.ENV_VAR, backend)
+        monkeypatch.setattr(_matmul, "_rates", {})
+        monkeypatch.setattr(_matmul, "_chosen", {})
     return request.param
 
 
