@@ -46,6 +46,14 @@ python benchmarks/bench_metrics.py --quick
 python benchmarks/bench_metrics.py --n 1000 10000 20000 100000 --d 128 768 --threads 1 2 \
     --out-json benchmarks/results/metrics_cpu_floor.json \
     --out-md benchmarks/results/metrics_cpu_floor.md
+python benchmarks/bench_metrics.py --n 10000 20000 --d 128 768 --threads 1 2 --memory-n \
+    --rounds 2 --gram-max-n 0 --score-max-n 10000 \
+    --out-json benchmarks/results/metrics_cpu_amd_epyc.json \
+    --out-md benchmarks/results/metrics_cpu_amd_epyc.md
+python benchmarks/bench_metrics.py --n 20000 --d 768 --threads 1 2 --score-only \
+    --score-max-n 20000 --score-repeats 1 \
+    --out-json benchmarks/results/metrics_cpu_amd_epyc_score20k.json \
+    --out-md benchmarks/results/metrics_cpu_amd_epyc_score20k.md
 """
 
 import argparse
